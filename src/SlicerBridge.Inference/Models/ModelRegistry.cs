@@ -1,0 +1,159 @@
+namespace SlicerBridge.Inference.Models;
+
+/// <summary>How to build one named model: its kind (which factory), and optionally a checkpoint and a configuration.</summary>
+public sealed record ModelSpec(string Name, string Kind, string? Checkpoint = null, string? Config = null, string Device = "auto");
+
+/// <summary>Builds models of one kind ("growcut", "sam-med3d", ...). Loading may be slow; it runs on first use.</summary>
+public interface IModelFactory
+{
+    string Kind { get; }
+    ISegmentationModel Create(ModelSpec spec);
+}
+
+/// <summary>What ListModels reports about a model.</summary>
+public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes);
+
+/// <summary>An unknown or unloadable model: reported to the client as FAIL with this message.</summary>
+public sealed class ModelUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Models by name. A model is loaded on first use and stays loaded while the loaded models fit the
+/// memory budget; past it, the least recently used models that nobody is using are unloaded.
+/// Callers hold a <see cref="ModelLease"/> while they use a model so it is never unloaded under them.
+/// </summary>
+public sealed class ModelRegistry : IDisposable
+{
+    private readonly Dictionary<string, IModelFactory> _factories;
+    private readonly Dictionary<string, ModelSpec> _specs;
+    private readonly Dictionary<string, Entry> _loaded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly object _gate = new();
+    private readonly long _budgetBytes;
+    private long _clock;
+    private bool _disposed;
+
+    public ModelRegistry(IEnumerable<IModelFactory> factories, IEnumerable<ModelSpec> specs, long memoryBudgetBytes)
+    {
+        _factories = factories.ToDictionary(f => f.Kind, StringComparer.OrdinalIgnoreCase);
+        _specs = new Dictionary<string, ModelSpec>(StringComparer.OrdinalIgnoreCase);
+        foreach (var spec in specs)
+        {
+            if (!_factories.ContainsKey(spec.Kind))
+                throw new ArgumentException($"Model '{spec.Name}' has kind '{spec.Kind}', known kinds: {string.Join(", ", _factories.Keys)}.");
+            _specs[spec.Name] = spec;
+        }
+        _budgetBytes = memoryBudgetBytes;
+    }
+
+    public IReadOnlyCollection<string> Names => _specs.Keys;
+
+    public bool IsKnown(string name) => _specs.ContainsKey(name);
+
+    /// <summary>Loads (if needed) and leases a model. Throws <see cref="ModelUnavailableException"/>.</summary>
+    public ModelLease Acquire(string name)
+    {
+        if (!_specs.TryGetValue(name, out var spec))
+            throw new ModelUnavailableException($"Unknown model '{name}'. Available: {string.Join(", ", _specs.Keys)}.");
+        Entry? entry;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_loaded.TryGetValue(spec.Name, out entry))
+            {
+                entry.Leases++;
+                entry.LastUse = ++_clock;
+                return new ModelLease(this, entry);
+            }
+        }
+        // Load outside the lock: a checkpoint load can take seconds and must not block other models.
+        ISegmentationModel model;
+        try
+        {
+            model = _factories[spec.Kind].Create(spec);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ModelUnavailableException($"Model '{spec.Name}' could not be loaded: {ex.Message}", ex);
+        }
+        lock (_gate)
+        {
+            if (_disposed) { model.Dispose(); throw new ObjectDisposedException(nameof(ModelRegistry)); }
+            if (_loaded.TryGetValue(spec.Name, out entry))
+                model.Dispose(); // another caller loaded it meanwhile
+            else
+                _loaded[spec.Name] = entry = new Entry(spec, model);
+            entry.Leases++;
+            entry.LastUse = ++_clock;
+            EvictOverBudget();
+            return new ModelLease(this, entry);
+        }
+    }
+
+    public IReadOnlyList<ModelInfo> List()
+    {
+        lock (_gate)
+        {
+            return _specs.Values.Select(s => _loaded.TryGetValue(s.Name, out var e)
+                ? new ModelInfo(s.Name, s.Kind, e.Model.Description, true, e.Model.WeightBytes)
+                : new ModelInfo(s.Name, s.Kind, s.Checkpoint is null ? s.Kind : $"{s.Kind} ({Path.GetFileName(s.Checkpoint)})", false, 0)).ToList();
+        }
+    }
+
+    public long LoadedBytes
+    {
+        get { lock (_gate) return _loaded.Values.Sum(e => e.Model.WeightBytes); }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_gate)
+        {
+            entry.Leases--;
+            if (_disposed && entry.Leases == 0) entry.Model.Dispose();
+            else EvictOverBudget();
+        }
+    }
+
+    private void EvictOverBudget()
+    {
+        long used = _loaded.Values.Sum(e => e.Model.WeightBytes);
+        foreach (var victim in _loaded.Values.Where(e => e.Leases == 0).OrderBy(e => e.LastUse).ToList())
+        {
+            if (used <= _budgetBytes) break;
+            _loaded.Remove(victim.Spec.Name);
+            used -= victim.Model.WeightBytes;
+            victim.Model.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var e in _loaded.Values.Where(e => e.Leases == 0)) e.Model.Dispose();
+            _loaded.Clear();
+        }
+    }
+
+    internal sealed class Entry(ModelSpec spec, ISegmentationModel model)
+    {
+        public ModelSpec Spec { get; } = spec;
+        public ISegmentationModel Model { get; } = model;
+        public int Leases;
+        public long LastUse;
+    }
+
+    /// <summary>A model in use. Dispose it when the request is done.</summary>
+    public sealed class ModelLease : IDisposable
+    {
+        private ModelRegistry? _owner;
+        private readonly Entry _entry;
+
+        internal ModelLease(ModelRegistry owner, Entry entry) { _owner = owner; _entry = entry; }
+
+        public ISegmentationModel Model => _entry.Model;
+
+        public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Release(_entry);
+    }
+}
