@@ -1,0 +1,44 @@
+namespace SlicerBridge.Protocol;
+
+/// <summary>IMAGE scalar types (igtl_image.h). The values coincide with VTK's type ids for these types.</summary>
+public enum IgtlScalarType : byte
+{
+    Int8 = 2,
+    UInt8 = 3,
+    Int16 = 4,
+    UInt16 = 5,
+    Int32 = 6,
+    UInt32 = 7,
+    Float32 = 10,
+    Float64 = 11,
+}
+
+/// <summary>Byte order of IMAGE pixels (header numbers are always big-endian).</summary>
+public enum IgtlEndianness : byte
+{
+    Big = 1,
+    Little = 2,
+}
+
+/// <summary>The IMAGE coordinate-system field. Slicer ignores it and always reads RAS.</summary>
+public enum IgtlCoordinateSystem : byte
+{
+    Ras = 1,
+    Lps = 2,
+}
+
+public static class IgtlScalarTypes
+{
+    public static bool IsDefined(byte value) => value is 2 or 3 or 4 or 5 or 6 or 7 or 10 or 11;
+
+    public static int SizeOf(IgtlScalarType type) => type switch
+    {
+        IgtlScalarType.Int8 or IgtlScalarType.UInt8 => 1,
+        IgtlScalarType.Int16 or IgtlScalarType.UInt16 => 2,
+        IgtlScalarType.Int32 or IgtlScalarType.UInt32 or IgtlScalarType.Float32 => 4,
+        IgtlScalarType.Float64 => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown OpenIGTLink scalar type."),
+    };
+
+    public static IgtlEndianness HostEndianness => BitConverter.IsLittleEndian ? IgtlEndianness.Little : IgtlEndianness.Big;
+}
