@@ -3,6 +3,7 @@
 //   selfcheck            pack/unpack an oblique int16 IMAGE in memory, verify CRC-64 check value
 //   send HOST PORT       connect and send STRING, STATUS, TRANSFORM, POINT and an oblique int16 IMAGE
 //   receive PORT         accept one client, unpack every message with CRC check, print one line per message
+//   bench-send HOST PORT REPS / bench-recv PORT REPS   512x512x300 int16 IMAGE transfer timing
 //   crc MIB REPS         time igtl_crc64 over MIB MiB, print "crc64 GB/s <value>"
 #include <igtlClientSocket.h>
 #include <igtlImageMessage.h>
@@ -190,6 +191,64 @@ int Crc(int mib, int reps) {
   return crc64(reinterpret_cast<unsigned char*>(const_cast<char*>(check)), 9, 0) == 0x6C40DF5F0B497347ULL ? 0 : 1;
 }
 
+// 512x512x300 int16 volume: bench-send packs (with CRC) and sends it REPS times; bench-recv receives and unpacks
+// with CRC check REPS times and prints the wall time from the first header byte to the last unpack.
+igtl::ImageMessage::Pointer MakeBenchImage() {
+  auto img = igtl::ImageMessage::New();
+  img->SetDeviceName("Bench");
+  img->SetDimensions(512, 512, 300);
+  img->SetSpacing(0.7f, 0.7f, 1.0f);
+  img->SetScalarType(igtl::ImageMessage::TYPE_INT16);
+  img->SetEndian(igtl::ImageMessage::ENDIAN_LITTLE);
+  img->AllocateScalars();
+  auto* px = static_cast<igtlInt16*>(img->GetScalarPointer());
+  for (long long v = 0; v < 512LL * 512 * 300; ++v) px[v] = static_cast<igtlInt16>(v * 7);
+  return img;
+}
+
+int BenchSend(const char* host, int port, int reps) {
+  auto img = MakeBenchImage();
+  auto sock = igtl::ClientSocket::New();
+  if (sock->ConnectToServer(host, port) != 0) return 2;
+  for (int r = 0; r < reps; ++r) {
+    img->Pack();
+    if (!sock->Send(img->GetPackPointer(), img->GetPackSize())) return 1;
+  }
+  sock->CloseSocket();
+  return 0;
+}
+
+int BenchRecv(int port, int reps) {
+  auto server = igtl::ServerSocket::New();
+  if (server->CreateServer(port) < 0) return 2;
+  std::printf("LISTENING %d\n", port);
+  std::fflush(stdout);
+  igtl::Socket::Pointer sock;
+  for (int tries = 0; tries < 300 && !sock; ++tries) sock = server->WaitForConnection(100);
+  if (!sock) return 3;
+  auto header = igtl::MessageHeader::New();
+  auto img = igtl::ImageMessage::New();
+  double bytes = 0;
+  std::chrono::steady_clock::time_point start;
+  for (int r = 0; r < reps; ++r) {
+    header->InitPack();
+    if (sock->Receive(header->GetPackPointer(), header->GetPackSize()) != header->GetPackSize()) return 4;
+    auto t0 = std::chrono::steady_clock::now();
+    header->Unpack();
+    img->SetMessageHeader(header);
+    img->AllocatePack();
+    if (sock->Receive(img->GetPackBodyPointer(), img->GetPackBodySize()) != img->GetPackBodySize()) return 4;
+    if (!(img->Unpack(1) & igtl::MessageHeader::UNPACK_BODY)) return 5;
+    auto t1 = std::chrono::steady_clock::now();
+    if (r == 0) start = t0;
+    bytes += img->GetPackSize();
+    std::printf("rep %d %.3f s\n", r, std::chrono::duration<double>(t1 - t0).count());
+  }
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("total %.0f bytes %.4f s %.3f GB/s\n", bytes, total, bytes / total / 1e9);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,6 +256,8 @@ int main(int argc, char** argv) {
   if (mode == "selfcheck") return SelfCheck();
   if (mode == "send" && argc == 4) return Send(argv[2], std::atoi(argv[3]));
   if (mode == "receive" && argc == 3) return Receive(std::atoi(argv[2]));
+  if (mode == "bench-send" && argc == 5) return BenchSend(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+  if (mode == "bench-recv" && argc == 4) return BenchRecv(std::atoi(argv[2]), std::atoi(argv[3]));
   if (mode == "crc" && argc == 4) return Crc(std::atoi(argv[2]), std::atoi(argv[3]));
   std::fprintf(stderr, "usage: igtl_peer selfcheck | send HOST PORT | receive PORT | crc MIB REPS\n");
   return 64;
