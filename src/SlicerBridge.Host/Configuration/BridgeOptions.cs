@@ -1,0 +1,66 @@
+namespace SlicerBridge.Host.Configuration;
+
+/// <summary>Root of the "SlicerBridge" configuration section (appsettings.json, SLICERBRIDGE__*, command line).</summary>
+public sealed class BridgeOptions
+{
+    public const string SectionName = "SlicerBridge";
+
+    public ServerOptions Server { get; set; } = new();
+    public ModelOptions Models { get; set; } = new();
+    public CacheOptions Cache { get; set; } = new();
+    public ProtocolLimitOptions Protocol { get; set; } = new();
+    public SchedulingOptions Scheduling { get; set; } = new();
+}
+
+public sealed class ServerOptions
+{
+    public string BindAddress { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 18944;
+    /// <summary>Client networks allowed to connect, CIDR notation; empty = loopback only.</summary>
+    public List<string> AllowedClients { get; set; } = ["127.0.0.0/8", "::1/128"];
+    public int MaxClients { get; set; } = 64;
+    /// <summary>How long in-flight requests get to finish on shutdown before they are cancelled.</summary>
+    public double ShutdownDeadlineSeconds { get; set; } = 5;
+}
+
+public sealed class ModelOptions
+{
+    public string Default { get; set; } = "growcut";
+    public List<ModelEntryOptions> List { get; set; } = [new() { Name = "growcut", Kind = "growcut" }];
+    public long MemoryBudgetBytes { get; set; } = 8L << 30;
+}
+
+public sealed class ModelEntryOptions
+{
+    public string Name { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string? Checkpoint { get; set; }
+    public string? Config { get; set; }
+    public string Device { get; set; } = "auto";
+}
+
+public sealed class CacheOptions
+{
+    /// <summary>Bytes of float32 voxels kept for received volumes.</summary>
+    public long MemoryBudgetBytes { get; set; } = 4L << 30;
+}
+
+public sealed class ProtocolLimitOptions
+{
+    public long MaxBodyBytes { get; set; } = 1L << 30;
+    public int MaxMetadataEntries { get; set; } = 256;
+    public int MaxMetadataBytes { get; set; } = 65535;
+    public int MaxImageDimension { get; set; } = 4096;
+    public long MaxImageVoxels { get; set; } = 512L * 1024 * 1024;
+    public bool VerifyCrc { get; set; } = true;
+}
+
+public sealed class SchedulingOptions
+{
+    /// <summary>Concurrent segmentations; 0 = max(1, cores / 2).</summary>
+    public int Parallelism { get; set; }
+    /// <summary>Pending requests the queue holds before new ones are answered "busy".</summary>
+    public int QueueCapacity { get; set; } = 64;
+
+    public int EffectiveParallelism => Parallelism > 0 ? Parallelism : Math.Max(1, Environment.ProcessorCount / 2);
+}
