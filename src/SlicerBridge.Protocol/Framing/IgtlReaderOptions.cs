@@ -1,0 +1,14 @@
+namespace SlicerBridge.Protocol;
+
+/// <summary>Limits applied to incoming messages before any allocation, and CRC checking.</summary>
+public sealed record IgtlReaderOptions
+{
+    public static IgtlReaderOptions Default { get; } = new();
+
+    public long MaxBodyBytes { get; init; } = 1L << 30;
+    public int MaxMetadataEntries { get; init; } = 256;
+    public int MaxMetadataBytes { get; init; } = 65535;
+    public int MaxImageDimension { get; init; } = 65535;
+    public long MaxImageVoxels { get; init; } = 1L << 30;
+    public bool VerifyCrc { get; init; } = true;
+}
