@@ -1,10 +1,11 @@
 namespace SlicerBridge.Host.Configuration;
 
-/// <summary>Root of the "SlicerBridge" configuration section (appsettings.json, SLICERBRIDGE__*, command line).</summary>
+/// <summary>
+/// The server configuration, bound from the configuration root: appsettings.json sections Server, Models, Cache,
+/// Protocol, Scheduling; environment SLICERBRIDGE__Server__Port=...; command line --Server:Port=... .
+/// </summary>
 public sealed class BridgeOptions
 {
-    public const string SectionName = "SlicerBridge";
-
     public ServerOptions Server { get; set; } = new();
     public ModelOptions Models { get; set; } = new();
     public CacheOptions Cache { get; set; } = new();
@@ -16,8 +17,11 @@ public sealed class ServerOptions
 {
     public string BindAddress { get; set; } = "127.0.0.1";
     public int Port { get; set; } = 18944;
+    // Lists default to empty because the configuration binder appends to a list's initial items.
     /// <summary>Client networks allowed to connect, CIDR notation; empty = loopback only.</summary>
-    public List<string> AllowedClients { get; set; } = ["127.0.0.0/8", "::1/128"];
+    public List<string> AllowedClients { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveAllowedClients => AllowedClients.Count > 0 ? AllowedClients : ["127.0.0.0/8", "::1/128"];
     public int MaxClients { get; set; } = 64;
     /// <summary>How long in-flight requests get to finish on shutdown before they are cancelled.</summary>
     public double ShutdownDeadlineSeconds { get; set; } = 5;
@@ -26,7 +30,10 @@ public sealed class ServerOptions
 public sealed class ModelOptions
 {
     public string Default { get; set; } = "growcut";
-    public List<ModelEntryOptions> List { get; set; } = [new() { Name = "growcut", Kind = "growcut" }];
+    /// <summary>Models the server offers; empty = GrowCut only.</summary>
+    public List<ModelEntryOptions> List { get; set; } = [];
+
+    public IReadOnlyList<ModelEntryOptions> EffectiveList => List.Count > 0 ? List : [new() { Name = "growcut", Kind = "growcut" }];
     public long MemoryBudgetBytes { get; set; } = 8L << 30;
 }
 

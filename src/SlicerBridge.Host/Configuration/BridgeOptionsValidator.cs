@@ -18,43 +18,42 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
     public static List<string> Collect(BridgeOptions o, IReadOnlySet<string> kinds)
     {
         var errors = new List<string>();
-        const string p = BridgeOptions.SectionName;
         if (!IPAddress.TryParse(o.Server.BindAddress, out _))
-            errors.Add($"{p}:Server:BindAddress '{o.Server.BindAddress}' is not an IP address.");
+            errors.Add($"Server:BindAddress '{o.Server.BindAddress}' is not an IP address.");
         if (o.Server.Port is < 0 or > 65535)
-            errors.Add($"{p}:Server:Port {o.Server.Port} is outside 0..65535.");
-        foreach (var cidr in o.Server.AllowedClients)
+            errors.Add($"Server:Port {o.Server.Port} is outside 0..65535.");
+        foreach (var cidr in o.Server.EffectiveAllowedClients)
             if (!CidrRange.TryParse(cidr, out _))
-                errors.Add($"{p}:Server:AllowedClients entry '{cidr}' is not CIDR notation (e.g. 10.0.0.0/8 or ::1/128).");
-        if (o.Server.MaxClients < 1) errors.Add($"{p}:Server:MaxClients must be at least 1, got {o.Server.MaxClients}.");
-        if (!(o.Server.ShutdownDeadlineSeconds >= 0)) errors.Add($"{p}:Server:ShutdownDeadlineSeconds must be >= 0.");
+                errors.Add($"Server:AllowedClients entry '{cidr}' is not CIDR notation (e.g. 10.0.0.0/8 or ::1/128).");
+        if (o.Server.MaxClients < 1) errors.Add($"Server:MaxClients must be at least 1, got {o.Server.MaxClients}.");
+        if (!(o.Server.ShutdownDeadlineSeconds >= 0)) errors.Add($"Server:ShutdownDeadlineSeconds must be >= 0.");
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var m in o.Models.List)
+        foreach (var m in o.Models.EffectiveList)
         {
-            if (string.IsNullOrWhiteSpace(m.Name)) { errors.Add($"{p}:Models:List has an entry without a Name."); continue; }
-            if (!names.Add(m.Name)) errors.Add($"{p}:Models:List names '{m.Name}' twice.");
+            if (string.IsNullOrWhiteSpace(m.Name)) { errors.Add($"Models:List has an entry without a Name."); continue; }
+            if (!names.Add(m.Name)) errors.Add($"Models:List names '{m.Name}' twice.");
             if (!kinds.Contains(m.Kind))
-                errors.Add($"{p}:Models:List '{m.Name}' has kind '{m.Kind}'; known kinds: {string.Join(", ", kinds)}.");
+                errors.Add($"Models:List '{m.Name}' has kind '{m.Kind}'; known kinds: {string.Join(", ", kinds)}.");
             if (m.Checkpoint is not null && !File.Exists(m.Checkpoint))
-                errors.Add($"{p}:Models:List '{m.Name}' checkpoint '{m.Checkpoint}' does not exist.");
+                errors.Add($"Models:List '{m.Name}' checkpoint '{m.Checkpoint}' does not exist.");
             if (m.Config is not null && !File.Exists(m.Config))
-                errors.Add($"{p}:Models:List '{m.Name}' config '{m.Config}' does not exist.");
+                errors.Add($"Models:List '{m.Name}' config '{m.Config}' does not exist.");
         }
         if (!names.Contains(o.Models.Default))
-            errors.Add($"{p}:Models:Default '{o.Models.Default}' is not in Models:List ({string.Join(", ", names)}).");
-        if (o.Models.MemoryBudgetBytes <= 0) errors.Add($"{p}:Models:MemoryBudgetBytes must be positive.");
-        if (o.Cache.MemoryBudgetBytes <= 0) errors.Add($"{p}:Cache:MemoryBudgetBytes must be positive.");
+            errors.Add($"Models:Default '{o.Models.Default}' is not in Models:List ({string.Join(", ", names)}).");
+        if (o.Models.MemoryBudgetBytes <= 0) errors.Add($"Models:MemoryBudgetBytes must be positive.");
+        if (o.Cache.MemoryBudgetBytes <= 0) errors.Add($"Cache:MemoryBudgetBytes must be positive.");
 
         var l = o.Protocol;
-        if (l.MaxBodyBytes < 1024) errors.Add($"{p}:Protocol:MaxBodyBytes must be at least 1024, got {l.MaxBodyBytes}.");
-        if (l.MaxMetadataEntries < 0 || l.MaxMetadataEntries > ushort.MaxValue) errors.Add($"{p}:Protocol:MaxMetadataEntries must be within 0..65535.");
-        if (l.MaxMetadataBytes < 0) errors.Add($"{p}:Protocol:MaxMetadataBytes must be >= 0.");
-        if (l.MaxImageDimension < 1 || l.MaxImageDimension > ushort.MaxValue) errors.Add($"{p}:Protocol:MaxImageDimension must be within 1..65535.");
-        if (l.MaxImageVoxels < 1) errors.Add($"{p}:Protocol:MaxImageVoxels must be positive.");
+        if (l.MaxBodyBytes < 1024) errors.Add($"Protocol:MaxBodyBytes must be at least 1024, got {l.MaxBodyBytes}.");
+        if (l.MaxMetadataEntries < 0 || l.MaxMetadataEntries > ushort.MaxValue) errors.Add($"Protocol:MaxMetadataEntries must be within 0..65535.");
+        if (l.MaxMetadataBytes < 0) errors.Add($"Protocol:MaxMetadataBytes must be >= 0.");
+        if (l.MaxImageDimension < 1 || l.MaxImageDimension > ushort.MaxValue) errors.Add($"Protocol:MaxImageDimension must be within 1..65535.");
+        if (l.MaxImageVoxels < 1) errors.Add($"Protocol:MaxImageVoxels must be positive.");
 
-        if (o.Scheduling.Parallelism < 0) errors.Add($"{p}:Scheduling:Parallelism must be >= 0 (0 = cores/2).");
-        if (o.Scheduling.QueueCapacity < 1) errors.Add($"{p}:Scheduling:QueueCapacity must be at least 1.");
+        if (o.Scheduling.Parallelism < 0) errors.Add($"Scheduling:Parallelism must be >= 0 (0 = cores/2).");
+        if (o.Scheduling.QueueCapacity < 1) errors.Add($"Scheduling:QueueCapacity must be at least 1.");
         return errors;
     }
 }

@@ -47,14 +47,14 @@ public sealed class TcpListenerService(IConnectionHandler handler, IOptions<Brid
         _listener = socket;
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _bound.TrySetResult(bound);
-        logger.LogInformation("Listening on {EndPoint}; allowed clients {Allowed}", bound, string.Join(", ", server.AllowedClients));
+        logger.LogInformation("Listening on {EndPoint}; allowed clients {Allowed}", bound, string.Join(", ", server.EffectiveAllowedClients));
         return base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var server = options.Value.Server;
-        var allowed = server.AllowedClients.Select(CidrRange.Parse).ToList();
+        var allowed = server.EffectiveAllowedClients.Select(CidrRange.Parse).ToList();
         var listener = _listener!;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -72,7 +72,7 @@ public sealed class TcpListenerService(IConnectionHandler handler, IOptions<Brid
             if (!allowed.Any(r => r.Contains(remote.Address)))
             {
                 logger.LogWarning("Connection {ConnectionId} from {Client} rejected: not in allowed clients {Allowed}",
-                    id, remote, string.Join(", ", server.AllowedClients));
+                    id, remote, string.Join(", ", server.EffectiveAllowedClients));
                 client.Dispose();
                 continue;
             }

@@ -34,6 +34,7 @@ public sealed class InferenceJob
     private readonly TaskCompletionSource<InferenceOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cancellation;
     private int _supersededFlag;
+    private int _started;
 
     public InferenceJob(string supersedeKey, string requestId, string modelName, SegmentationRequest request, CancellationToken clientToken)
     {
@@ -43,7 +44,19 @@ public sealed class InferenceJob
         Request = request;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientToken);
         EnqueuedAt = Stopwatch.GetTimestamp();
+        // A job cancelled while still queued is answered at once, not when a worker gets to it.
+        _cancellation.Token.Register(() =>
+        {
+            if (Interlocked.CompareExchange(ref _started, 2, 0) == 0)
+            {
+                double ms = Stopwatch.GetElapsedTime(EnqueuedAt).TotalMilliseconds;
+                FinishCancelled(new JobTimings(ms, 0, 0, 0, ms));
+            }
+        });
     }
+
+    /// <summary>Claims the job for a worker; false when it was cancelled (and answered) while queued.</summary>
+    internal bool TryStart() => Interlocked.CompareExchange(ref _started, 1, 0) == 0;
 
     public string SupersedeKey { get; }
     public string RequestId { get; }
@@ -62,7 +75,7 @@ public sealed class InferenceJob
 
     internal void Finish(InferenceOutcome outcome)
     {
-        if (_completion.TrySetResult(outcome with { ModelName = ModelName })) _cancellation.Dispose();
+        _completion.TrySetResult(outcome with { ModelName = ModelName });
     }
 
     internal void FinishCancelled(JobTimings timings) =>

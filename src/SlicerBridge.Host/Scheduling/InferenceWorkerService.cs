@@ -34,13 +34,14 @@ public sealed class InferenceWorkerService(InferenceQueue queue, ModelRegistry m
         while (queue.Reader.TryRead(out var left))
         {
             queue.MarkDequeued();
-            left.FinishCancelled(new JobTimings(Ms(left.EnqueuedAt), 0, 0, 0, Ms(left.EnqueuedAt)));
+            if (left.TryStart()) left.FinishCancelled(new JobTimings(Ms(left.EnqueuedAt), 0, 0, 0, Ms(left.EnqueuedAt)));
             queue.MarkDone();
         }
     }
 
     internal void Run(InferenceJob job, CancellationToken stoppingToken)
     {
+        if (!job.TryStart()) return; // cancelled while queued, already answered
         double queueMs = Ms(job.EnqueuedAt);
         if (job.Token.IsCancellationRequested) { job.FinishCancelled(new JobTimings(queueMs, 0, 0, 0, queueMs)); return; }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.Token, stoppingToken);

@@ -17,6 +17,7 @@ public class BridgeOptionsValidatorTests
         o.Server.Port = 70000;
         o.Server.AllowedClients = ["10.0.0.0/40"];
         o.Models.Default = "sam";
+        o.Models.List.Add(new ModelEntryOptions { Name = "growcut", Kind = "growcut" });
         o.Models.List.Add(new ModelEntryOptions { Name = "x", Kind = "onnx" });
         o.Models.List.Add(new ModelEntryOptions { Name = "y", Kind = "growcut", Checkpoint = "/nonexistent/ckpt.pth" });
         o.Scheduling.QueueCapacity = 0;
