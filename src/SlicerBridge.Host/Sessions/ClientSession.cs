@@ -100,7 +100,12 @@ public sealed partial class ClientSession : IAsyncDisposable
                     _client.ConnectionId, device, ex.Reason, ex.Message);
                 if (ex is IgtlTruncatedMessageException) return; // the peer closed mid-message: nothing to answer
                 await TrySendAsync(new StatusMessage { DeviceName = device, Code = code, ErrorName = ex.Reason.ToString(), Message = ex.Message });
-                if (!ex.FramingIntact) return; // cannot find the next message: close this connection only
+                if (!ex.FramingIntact)
+                {
+                    // Cannot find the next message: close this connection only, after the STATUS has been delivered.
+                    await LingerAsync();
+                    return;
+                }
                 continue;
             }
             if (message is null) return;
@@ -167,6 +172,22 @@ public sealed partial class ClientSession : IAsyncDisposable
         _logger.LogInformation("Connection {ConnectionId}: volume '{Volume}' {Geometry} ({Type}) is the target",
             _client.ConnectionId, volume.Name, volume.Geometry, volume.SourceType);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Half-closes and discards what the client is still sending (briefly): closing a socket with unread input
+    /// sends a reset, which would make the client drop the STATUS explaining why.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        try
+        {
+            _client.Socket.Shutdown(SocketShutdown.Send);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var sink = new byte[64 * 1024];
+            while (await _stream.ReadAsync(sink, timeout.Token) > 0) { }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException) { }
     }
 
     /// <summary>Runs <paramref name="work"/> in the background, tracked so shutdown can wait for it.</summary>
