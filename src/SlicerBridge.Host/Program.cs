@@ -1,3 +1,3 @@
-// Placeholder entry point until the server lands; replaced by the host's composition root.
-Console.Error.WriteLine("slicerbridge: not built yet");
-return 1;
+using SlicerBridge.Host.Cli;
+
+return await BridgeCli.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,73 @@
+namespace SlicerBridge.Host.Configuration;
+
+/// <summary>
+/// The server configuration, bound from the configuration root: appsettings.json sections Server, Models, Cache,
+/// Protocol, Scheduling; environment SLICERBRIDGE__Server__Port=...; command line --Server:Port=... .
+/// </summary>
+public sealed class BridgeOptions
+{
+    public ServerOptions Server { get; set; } = new();
+    public ModelOptions Models { get; set; } = new();
+    public CacheOptions Cache { get; set; } = new();
+    public ProtocolLimitOptions Protocol { get; set; } = new();
+    public SchedulingOptions Scheduling { get; set; } = new();
+}
+
+public sealed class ServerOptions
+{
+    public string BindAddress { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 18944;
+    // Lists default to empty because the configuration binder appends to a list's initial items.
+    /// <summary>Client networks allowed to connect, CIDR notation; empty = loopback only.</summary>
+    public List<string> AllowedClients { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveAllowedClients => AllowedClients.Count > 0 ? AllowedClients : ["127.0.0.0/8", "::1/128"];
+    public int MaxClients { get; set; } = 64;
+    /// <summary>How long in-flight requests get to finish on shutdown before they are cancelled.</summary>
+    public double ShutdownDeadlineSeconds { get; set; } = 5;
+}
+
+public sealed class ModelOptions
+{
+    public string Default { get; set; } = "growcut";
+    /// <summary>Models the server offers; empty = GrowCut only.</summary>
+    public List<ModelEntryOptions> List { get; set; } = [];
+
+    public IReadOnlyList<ModelEntryOptions> EffectiveList => List.Count > 0 ? List : [new() { Name = "growcut", Kind = "growcut" }];
+    public long MemoryBudgetBytes { get; set; } = 8L << 30;
+}
+
+public sealed class ModelEntryOptions
+{
+    public string Name { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string? Checkpoint { get; set; }
+    public string? Config { get; set; }
+    public string Device { get; set; } = "auto";
+}
+
+public sealed class CacheOptions
+{
+    /// <summary>Bytes of float32 voxels kept for received volumes.</summary>
+    public long MemoryBudgetBytes { get; set; } = 4L << 30;
+}
+
+public sealed class ProtocolLimitOptions
+{
+    public long MaxBodyBytes { get; set; } = 1L << 30;
+    public int MaxMetadataEntries { get; set; } = 256;
+    public int MaxMetadataBytes { get; set; } = 65535;
+    public int MaxImageDimension { get; set; } = 4096;
+    public long MaxImageVoxels { get; set; } = 512L * 1024 * 1024;
+    public bool VerifyCrc { get; set; } = true;
+}
+
+public sealed class SchedulingOptions
+{
+    /// <summary>Concurrent segmentations; 0 = max(1, cores / 2).</summary>
+    public int Parallelism { get; set; }
+    /// <summary>Pending requests the queue holds before new ones are answered "busy".</summary>
+    public int QueueCapacity { get; set; } = 64;
+
+    public int EffectiveParallelism => Parallelism > 0 ? Parallelism : Math.Max(1, Environment.ProcessorCount / 2);
+}

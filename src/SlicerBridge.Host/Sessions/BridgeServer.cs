@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+using SlicerBridge.Host.Configuration;
+using SlicerBridge.Host.Scheduling;
+using SlicerBridge.Inference.Models;
+using SlicerBridge.Protocol;
+
+namespace SlicerBridge.Host.Sessions;
+
+/// <summary>What every session shares: volume cache, inference queue, model registry, limits, and the live session count.</summary>
+public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelRegistry models, IOptions<BridgeOptions> options)
+{
+    private int _sessions;
+
+    public VolumeCache Cache { get; } = cache;
+    public InferenceQueue Queue { get; } = queue;
+    public ModelRegistry Models { get; } = models;
+    public BridgeOptions Options { get; } = options.Value;
+    public int Sessions => Volatile.Read(ref _sessions);
+
+    public static string Version { get; } =
+        typeof(BridgeServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public IgtlReaderOptions ReaderOptions => new()
+    {
+        MaxBodyBytes = Options.Protocol.MaxBodyBytes,
+        MaxMetadataEntries = Options.Protocol.MaxMetadataEntries,
+        MaxMetadataBytes = Options.Protocol.MaxMetadataBytes,
+        MaxImageDimension = Options.Protocol.MaxImageDimension,
+        MaxImageVoxels = Options.Protocol.MaxImageVoxels,
+        VerifyCrc = Options.Protocol.VerifyCrc,
+    };
+
+    internal void SessionOpened() => Interlocked.Increment(ref _sessions);
+    internal void SessionClosed() => Interlocked.Decrement(ref _sessions);
+}

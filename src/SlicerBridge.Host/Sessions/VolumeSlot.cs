@@ -1,0 +1,45 @@
+using SlicerBridge.Inference.Models;
+using SlicerBridge.Inference.Volumes;
+
+namespace SlicerBridge.Host.Sessions;
+
+/// <summary>One volume as a session sees it: cache key, geometry, prompts per POINT device, ROI, model state and undo stack.</summary>
+public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry geometry)
+{
+    public string Name { get; } = name;
+    public string ContentKey { get; set; } = contentKey;
+    public VolumeGeometry Geometry { get; set; } = geometry;
+
+    /// <summary>Points per POINT device name; the prompt set is their union.</summary>
+    public Dictionary<string, List<PromptPoint>> PointsByDevice { get; } = new(StringComparer.Ordinal);
+    public RoiBox? Roi { get; set; }
+    public ModelState? ModelState { get; set; }
+    public string? ModelStateOwner { get; set; }
+    public int RunCounter { get; set; }
+
+    /// <summary>Previous results, newest on top; Undo pops one and re-sends the one below.</summary>
+    public Stack<UndoEntry> History { get; } = new();
+
+    public IReadOnlyList<PromptPoint> AllPoints() => PointsByDevice.Values.SelectMany(p => p).ToList();
+
+    public void ReplaceContent(string contentKey, VolumeGeometry geometry)
+    {
+        ContentKey = contentKey;
+        Geometry = geometry;
+        ModelState = null;
+        ModelStateOwner = null;
+        History.Clear();
+    }
+
+    public void Reset()
+    {
+        PointsByDevice.Clear();
+        Roi = null;
+        ModelState = null;
+        ModelStateOwner = null;
+        History.Clear();
+    }
+}
+
+/// <summary>A result kept for Undo: the mask sent, the point set that produced it, the model state after it.</summary>
+public sealed record UndoEntry(byte[] Mask, Dictionary<string, List<PromptPoint>> Points, ModelState? State, string Model);

@@ -1,0 +1,61 @@
+using SlicerBridge.Host.Commands;
+using SlicerBridge.Inference.Volumes;
+
+namespace SlicerBridge.Host.Tests.Core;
+
+public class CommandParserTests
+{
+    [Fact]
+    public void Segment_with_every_field()
+    {
+        var cmd = Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment",
+            """{"volume":"MRHead","model":"growcut","points":[{"ras":[1,2,3],"label":1},{"ras":[4,5,6],"label":0},{"ras":[7,8,9]}],"roi":{"center":[0,0,0],"size":[10,20,30]},"output":"out","requestId":"r1"}"""));
+        Assert.Equal("MRHead", cmd.Volume);
+        Assert.Equal("growcut", cmd.Model);
+        Assert.Equal("out", cmd.Output);
+        Assert.Equal("r1", cmd.RequestId);
+        Assert.Equal(3, cmd.Points!.Count);
+        Assert.Equal(new Vec3(4, 5, 6), cmd.Points[1].Ras);
+        Assert.False(cmd.Points[1].Positive);
+        Assert.True(cmd.Points[2].Positive);
+        Assert.Equal(new Vec3(10, 20, 30), cmd.Roi!.Size);
+    }
+
+    [Fact]
+    public void Empty_content_is_an_empty_object()
+    {
+        var cmd = Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment", ""));
+        Assert.Null(cmd.Points);
+        Assert.IsType<ListModelsCommand>(CommandParser.Parse("ListModels", "{}"));
+        Assert.IsType<GetStatusCommand>(CommandParser.Parse("GetStatus", " "));
+    }
+
+    [Fact]
+    public void SetRoi_clear_and_oblique_axes()
+    {
+        Assert.Null(Assert.IsType<SetRoiCommand>(CommandParser.Parse("SetRoi", "{}")).Roi);
+        Assert.Null(Assert.IsType<SetRoiCommand>(CommandParser.Parse("SetRoi", """{"clear":true}""")).Roi);
+        var roi = Assert.IsType<SetRoiCommand>(CommandParser.Parse("SetRoi",
+            """{"center":[1,1,1],"size":[2,2,2],"axes":[[0,2,0],[-1,0,0],[0,0,1]]}""")).Roi!;
+        Assert.Equal(new Vec3(0, 1, 0), roi.AxisX);
+        Assert.Equal(new Vec3(-1, 0, 0), roi.AxisY);
+    }
+
+    [Theory]
+    [InlineData("Frobnicate", "{}", "Unknown command 'Frobnicate'")]
+    [InlineData("Segment", "{not json", "not valid JSON")]
+    [InlineData("Segment", "[1,2]", "must be a JSON object")]
+    [InlineData("Segment", """{"points":[{"ras":[1,2]}]}""", "points[0].ras must be an array of 3 numbers")]
+    [InlineData("Segment", """{"points":[{"ras":[1,2,3],"label":7}]}""", "points[0].label")]
+    [InlineData("Segment", """{"volume":5}""", "'volume' must be a string")]
+    [InlineData("SetRoi", """{"center":[0,0,0],"size":[0,1,1]}""", "roi.size must be positive")]
+    [InlineData("SetRoi", """{"center":[0,0,0]}""", "needs \"center\"")]
+    [InlineData("SetRoi", """{"center":[0,0,0],"size":[1,1,1],"axes":[[1,0,0],[1,0,0],[0,0,1]]}""", "orthogonal")]
+    [InlineData("SetModel", "{}", "SetModel needs")]
+    [InlineData("SetTarget", """{"volume":""}""", "must not be empty")]
+    public void Bad_commands_say_what_is_wrong(string name, string content, string expected)
+    {
+        var ex = Assert.Throws<CommandException>(() => CommandParser.Parse(name, content));
+        Assert.Contains(expected, ex.Message);
+    }
+}
