@@ -52,8 +52,9 @@ def _name(raw):
     return raw.split(b"\0", 1)[0].decode("ascii", errors="replace")
 
 
-def pack_message(msg_type, device, content, metadata=None, header_version=2):
-    """Header + body; V=2 adds the extended header and the metadata (keys sorted like std::map)."""
+def pack_message(msg_type, device, content, metadata=None, header_version=2, timestamp=0):
+    """Header + body; V=2 adds the extended header and the metadata (keys sorted like std::map).
+    `timestamp` is the raw uint64 (seconds << 32 | fraction); Slicer sends 0."""
     if len(msg_type.encode("ascii")) > 12:
         raise ValueError(f"message type {msg_type!r} is longer than 12 bytes")
     device_bytes = device.encode("ascii")[:20]
@@ -72,7 +73,7 @@ def pack_message(msg_type, device, content, metadata=None, header_version=2):
         body = b"".join((ext, bytes(content), meta_header, meta_body))
     else:
         raise ValueError(f"unsupported header version {header_version}")
-    header = HEADER.pack(header_version, msg_type.encode("ascii"), device_bytes, 0, len(body), crc.crc64(body))
+    header = HEADER.pack(header_version, msg_type.encode("ascii"), device_bytes, timestamp, len(body), crc.crc64(body))
     return header + body
 
 
