@@ -41,6 +41,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self._resultNode = None
         self._volumeDevice = None
         self._baselineMask = None  # segment before this prompt session (for add/subtract)
+        self._baselineSegmentId = None
         self._pointHistory = []  # polarity of each point placed, for prompt-level undo
         self._suppressPointEvents = False
         self._lastRoiJson = None
@@ -224,7 +225,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         ras = self.xyToRas(callerInteractor.GetEventPosition(), viewWidget)
         positive = self.scriptedEffect.parameter(PARAM_PROMPT_MODE) != PROMPT_NEGATIVE
         node = self.promptNodes()[0 if positive else 1]
-        if self._baselineMask is None:
+        if self._baselineMask is None or self._baselineSegmentId != self.scriptedEffect.parameterSetNode().GetSelectedSegmentID():
             self._startPromptSession()
         node.AddControlPointWorld(vtk.vtkVector3d(*ras))
         self._pointHistory.append(positive)
@@ -237,6 +238,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         source = self.sourceVolume()
         segmentId = self.scriptedEffect.parameterSetNode().GetSelectedSegmentID()
         segmentation = self.scriptedEffect.parameterSetNode().GetSegmentationNode()
+        self._baselineSegmentId = segmentId
         if source is None or not segmentId:
             self._baselineMask = None
             return
@@ -407,8 +409,8 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         segmentation = parameterSetNode.GetSegmentationNode()
         try:
             result = slicer.util.arrayFromVolume(resultNode)
-            if self._baselineMask is None:
-                self._startPromptSession()
+            if self._baselineMask is None or self._baselineSegmentId != segmentId:
+                self._startPromptSession()  # another segment selected: its own baseline
             baseline = self._baselineMask
             if baseline is None or baseline.shape != result.shape:
                 baseline = np.zeros(result.shape, dtype=np.uint8)
