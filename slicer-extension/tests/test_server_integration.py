@@ -151,6 +151,39 @@ class ServerIntegrationTests(unittest.TestCase):
         self.assertEqual(reply.metadata.get("Status"), "SUCCESS", text)
         self.assertIn("sessions", json.loads(text))
 
+    def wait_for_status(self, client, device):
+        message = client.wait_for(lambda m: m.type == "STATUS" and m.device == device, 30)
+        return igtl.unpack_status_content(message.content)
+
+    def test_point_outside_the_volume_is_rejected_with_status_10(self):
+        client = self.connect()
+        array, m = _test_volume()
+        client.send_image("ITOutside", array, m)
+        client.send_points("SBPromptPos", [("P-1", (500.0, 500.0, 500.0), True, True)])
+        code, _, _, text = self.wait_for_status(client, "SBPromptPos")
+        self.assertEqual(code, 10, text)
+
+    def test_only_negative_points_answer_not_ready(self):
+        client = self.connect()
+        array, m = _test_volume()
+        client.send_image("ITNegOnly", array, m)
+        corner = m[:3, :3] @ np.array([1.0, 1.0, 1.0]) + m[:3, 3]
+        client.send_points("SBPromptNeg-", [("N-1", corner, True, True)])
+        code, _, _, text = self.wait_for_status(client, "SBPromptNeg-")
+        self.assertEqual(code, 13, text)
+
+    def test_bad_crc_is_answered_and_the_connection_stays_open(self):
+        client = self.connect()
+        message = bytearray(igtl.pack_message("POINT", "SBPromptPos", igtl.pack_point_content(
+            [("P-1", (0.0, 0.0, 0.0), True, True)]), {"MRMLNodeName": "MarkupsFiducial", "Status": "OK"}))
+        message[-1] ^= 0xFF
+        client.send_raw(bytes(message))
+        code, _, _, text = self.wait_for_status(client, "SBPromptPos")
+        self.assertEqual(code, 9, text)
+        command_id = client.send_command("GetStatus", {})
+        reply, _, _ = client.wait_for_reply(command_id, 30)
+        self.assertEqual(reply.metadata.get("Status"), "SUCCESS")
+
     def test_replies_use_header_v2(self):
         client = self.connect()
         command_id = client.send_command("GetStatus", {})
