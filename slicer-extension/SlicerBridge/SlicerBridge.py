@@ -270,6 +270,11 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self._failPending("disconnected")
         self._notify("Disconnected.")
 
+    @property
+    def connectionCount(self):
+        """Increments on every (re)connect; each one is a new server session."""
+        return self._connectionCount
+
     def isStarted(self):
         node = self.connectorNode()
         return node is not None and node.GetState() != node.StateOff

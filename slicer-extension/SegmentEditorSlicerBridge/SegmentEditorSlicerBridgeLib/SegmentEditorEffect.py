@@ -9,6 +9,7 @@ from SegmentEditorEffects import AbstractScriptedSegmentEditorEffect
 
 from SlicerBridge import getSharedLogic
 from SlicerBridgeLib import geometry, merge, replies
+from SlicerBridgeLib.prompt_session import PromptSession
 
 # Effect parameters (stored in the segment editor parameter node)
 PARAM_PROMPT_MODE = "SlicerBridge.PromptMode"
@@ -40,12 +41,9 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self._resultObservation = None
         self._resultNode = None
         self._volumeDevice = None
-        self._baselineMask = None  # segment before this prompt session (for add/subtract)
-        self._baselineSegmentId = None
-        self._pointHistory = []  # polarity of each point placed, for prompt-level undo
+        self.session = PromptSession()  # baseline mask, point history, ROI/model last sent
         self._suppressPointEvents = False
-        self._lastRoiJson = None
-        self._lastModel = None
+        self._serverSession = None  # logic.connectionCount the session state refers to
         self._updateTimer = qt.QTimer()
         self._updateTimer.setSingleShot(True)
         self._updateTimer.setInterval(UPDATE_DEBOUNCE_MS)
@@ -225,24 +223,27 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         ras = self.xyToRas(callerInteractor.GetEventPosition(), viewWidget)
         positive = self.scriptedEffect.parameter(PARAM_PROMPT_MODE) != PROMPT_NEGATIVE
         node = self.promptNodes()[0 if positive else 1]
-        if self._baselineMask is None or self._baselineSegmentId != self.scriptedEffect.parameterSetNode().GetSelectedSegmentID():
-            self._startPromptSession()
+        self._baseline(self.scriptedEffect.parameterSetNode().GetSelectedSegmentID())
         node.AddControlPointWorld(vtk.vtkVector3d(*ras))
-        self._pointHistory.append(positive)
+        self.session.record_point(positive)
         return True
 
-    def _startPromptSession(self):
-        """Remembers the segment as it was before the first click, so add/subtract apply to it and not
-        to the previous interactive result; also records one Segment Editor undo state."""
-        self.scriptedEffect.saveStateForUndo()
-        source = self.sourceVolume()
-        segmentId = self.scriptedEffect.parameterSetNode().GetSelectedSegmentID()
-        segmentation = self.scriptedEffect.parameterSetNode().GetSegmentationNode()
-        self._baselineSegmentId = segmentId
-        if source is None or not segmentId:
-            self._baselineMask = None
-            return
-        self._baselineMask = slicer.util.arrayFromSegmentBinaryLabelmap(segmentation, segmentId, source).copy()
+    def _baseline(self, segmentId):
+        """The segment as it was before the session's first click (add/subtract apply to it, not to the
+        previous interactive result). Starting a session also records one Segment Editor undo state."""
+        parameterSetNode = self.scriptedEffect.parameterSetNode()
+
+        def capture():
+            source = self.sourceVolume()
+            if source is None or not segmentId:
+                return None
+            return slicer.util.arrayFromSegmentBinaryLabelmap(parameterSetNode.GetSegmentationNode(),
+                                                              segmentId, source).copy()
+
+        baseline, started = self.session.baseline_for(segmentId, capture)
+        if started:
+            self.scriptedEffect.saveStateForUndo()
+        return baseline
 
     def onPointsChanged(self, caller, event):
         if self._suppressPointEvents or self.scriptedEffect.integerParameter(PARAM_AUTO_UPDATE) == 0:
@@ -269,15 +270,15 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         source = self.sourceVolume()
         if source is None:
             raise ValueError("Select a source volume in the Segment Editor first.")
+        if self._serverSession != self.logic.connectionCount:
+            self._serverSession = self.logic.connectionCount
+            self.session.server_session_changed()
         device = self.logic.pushVolumeIfChanged(source)
-        if device != self._volumeDevice:
-            self._volumeDevice = device
-            self._lastRoiJson = None
+        self._volumeDevice = device
+        self.session.target_volume(device)
         self._observeResult(self.logic.resultNode(device))
-        model = self.logic.getParameterNode().model
-        if model and model != self._lastModel:
-            self.logic.setModel(model, self.onCommandReply)
-            self._lastModel = model
+        if self.session.model_changed(self.logic.getParameterNode().model):
+            self.logic.setModel(self.logic.getParameterNode().model, self.onCommandReply)
         self._sendRoiIfChanged()
         return device
 
@@ -303,7 +304,8 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             if len(positive) == 0:
                 raise ValueError("Add at least one positive point before segmenting.")
             points = [(p, True) for p in positive] + [(p, False) for p in negative]
-            self.logic.segment(device, points, self._currentRoi(), self._lastModel, self.onSegmentReply)
+            self.logic.segment(device, points, self._currentRoi(), self.logic.getParameterNode().model,
+                               self.onSegmentReply)
             self.showProgress("Segmenting...")
             self.showError("")
         except Exception as e:
@@ -338,11 +340,8 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
 
     def _sendRoiIfChanged(self):
         roi = self._currentRoi()
-        roiJson = roi.to_json() if roi else None
-        if roiJson == self._lastRoiJson:
-            return
-        self.logic.setRoi(roi, self._volumeDevice, self.onCommandReply)
-        self._lastRoiJson = roiJson
+        if self.session.roi_changed(roi.to_json() if roi else None):
+            self.logic.setRoi(roi, self._volumeDevice, self.onCommandReply)
 
     # ---- undo / reset -----------------------------------------------------------------------------
 
@@ -355,8 +354,9 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         except Exception as e:
             self.showError(str(e))
             return
-        if self._pointHistory:  # mirror the server, which restores the previous point set
-            node = self.promptNodes()[0 if self._pointHistory.pop() else 1]
+        positive = self.session.undo_point()
+        if positive is not None:  # mirror the server, which restores the previous point set
+            node = self.promptNodes()[0 if positive else 1]
             self._withoutPointEvents(lambda: node.RemoveNthControlPoint(node.GetNumberOfControlPoints() - 1))
         self.showProgress("Undoing the last prompt...")
 
@@ -369,8 +369,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             return
         for node in self.promptNodes():
             self._withoutPointEvents(node.RemoveAllControlPoints)
-        self._pointHistory = []
-        self._lastRoiJson = None
+        self.session.reset_points()
         self.showProgress("Reset.")
 
     def _withoutPointEvents(self, action):
@@ -409,9 +408,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         segmentation = parameterSetNode.GetSegmentationNode()
         try:
             result = slicer.util.arrayFromVolume(resultNode)
-            if self._baselineMask is None or self._baselineSegmentId != segmentId:
-                self._startPromptSession()  # another segment selected: its own baseline
-            baseline = self._baselineMask
+            baseline = self._baseline(segmentId)  # another segment selected: its own baseline
             if baseline is None or baseline.shape != result.shape:
                 baseline = np.zeros(result.shape, dtype=np.uint8)
             merged = merge.merge_masks(baseline, result, self.scriptedEffect.parameter(PARAM_MERGE_MODE))
