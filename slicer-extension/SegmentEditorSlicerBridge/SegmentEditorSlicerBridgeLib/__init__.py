@@ -1,0 +1,1 @@
+from .SegmentEditorEffect import *  # noqa: F401,F403

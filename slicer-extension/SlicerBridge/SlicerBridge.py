@@ -1,0 +1,499 @@
+import logging
+from typing import Annotated
+
+import numpy as np
+import qt
+import slicer
+import vtk
+from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
+                                           ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
+from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
+from slicer.util import VTKObservationMixin
+
+from SlicerBridgeLib import names, replies, settings
+from SlicerBridgeLib.requests import RequestBuilder
+from SlicerBridgeLib.volume_sync import VolumeSyncTracker, volume_digest
+
+CONNECTOR_NODE_NAME = "SlicerBridgeConnector"
+RESULT_ATTRIBUTE = "SlicerBridge.ResultFor"
+# VTK scalar types whose ids equal OpenIGTLink IMAGE codes (openigtlink.md §2.6); int32/uint32 are
+# garbled by Slicer's receive path on Linux/macOS, so only these are pushed as-is.
+SENDABLE_SCALAR_TYPES = (vtk.VTK_CHAR, vtk.VTK_UNSIGNED_CHAR, vtk.VTK_SHORT, vtk.VTK_UNSIGNED_SHORT,
+                         vtk.VTK_FLOAT, vtk.VTK_DOUBLE)
+
+
+#
+# SlicerBridge
+#
+
+class SlicerBridge(ScriptedLoadableModule):
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = "SlicerBridge"
+        self.parent.categories = ["Segmentation"]
+        self.parent.dependencies = ["OpenIGTLinkIF"]
+        self.parent.contributors = ["SlicerBridge contributors"]
+        self.parent.helpText = (
+            "Connects to a SlicerBridge segmentation server over OpenIGTLink. Set the host and port, press "
+            "Connect, choose a model, then segment interactively with the 'SlicerBridge' effect of the "
+            "Segment Editor.")
+        self.parent.acknowledgementText = "Uses the OpenIGTLinkIF connector of SlicerOpenIGTLink."
+
+
+#
+# Parameter node
+#
+
+@parameterNodeWrapper
+class SlicerBridgeParameterNode:
+    host: str = settings.DEFAULT_HOST
+    port: Annotated[int, WithinRange(1, 65535)] = settings.DEFAULT_PORT
+    timeoutS: Annotated[float, WithinRange(settings.MIN_TIMEOUT_S, settings.MAX_TIMEOUT_S)] = settings.DEFAULT_TIMEOUT_S
+    model: str = ""
+
+
+#
+# SlicerBridgeWidget
+#
+
+class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    def __init__(self, parent=None):
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+
+    def setup(self):
+        ScriptedLoadableModuleWidget.setup(self)
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/SlicerBridge.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+
+        self.logic = getSharedLogic()
+        self.logic.addStatusListener(self.onLogicStatus)
+
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+
+        self.ui.connectButton.connect("toggled(bool)", self.onConnectToggled)
+        self.ui.testConnectionButton.connect("clicked(bool)", self.onTestConnection)
+        self.ui.refreshModelsButton.connect("clicked(bool)", self.onRefreshModels)
+        self.ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChanged)
+        self.initializeParameterNode()
+        self.updateConnectionState()
+
+    def cleanup(self):
+        self.removeObservers()
+        if self.logic:
+            self.logic.removeStatusListener(self.onLogicStatus)
+
+    def enter(self):
+        self.initializeParameterNode()
+
+    def exit(self):
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event):
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event):
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self):
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, inputParameterNode):
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = inputParameterNode
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+
+    def currentSettings(self):
+        p = self._parameterNode
+        return settings.ConnectionSettings(p.host, p.port, p.timeoutS, p.model).validated()
+
+    def onConnectToggled(self, checked):
+        with slicer.util.tryWithErrorDisplay("Failed to change the connection.", waitCursor=True):
+            if checked:
+                self.logic.connect(self.currentSettings())
+            else:
+                self.logic.disconnect()
+        self.updateConnectionState()
+
+    def onTestConnection(self):
+        with slicer.util.tryWithErrorDisplay("Connection test failed.", waitCursor=False):
+            self.logic.ensureConnected(self.currentSettings())
+            self.ui.serverStatusLabel.text = "Asking the server for its status..."
+            self.logic.getStatus(self.onStatusReply)
+
+    def onStatusReply(self, reply):
+        if reply.success:
+            self.ui.serverStatusLabel.text = replies.summarise_status(reply.result)
+        else:
+            self.ui.serverStatusLabel.text = f"Error: {reply.error_message}"
+        self.updateConnectionState()
+
+    def onRefreshModels(self):
+        with slicer.util.tryWithErrorDisplay("Could not list the models.", waitCursor=False):
+            self.logic.ensureConnected(self.currentSettings())
+            self.logic.listModels(self.onModelsReply)
+
+    def onModelsReply(self, reply):
+        if not reply.success:
+            self.ui.serverStatusLabel.text = f"Error: {reply.error_message}"
+            return
+        try:
+            default, models = replies.parse_models(reply.result)
+        except replies.ReplyError as e:
+            self.ui.serverStatusLabel.text = f"Error: {e}"
+            return
+        combo = self.ui.modelComboBox
+        wasBlocked = combo.blockSignals(True)
+        combo.clear()
+        for name in models:
+            combo.addItem(name + (" (default)" if name == default else ""), name)
+        current = self._parameterNode.model if self._parameterNode else ""
+        index = combo.findData(current or default)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(wasBlocked)
+        self.onModelChanged(combo.currentIndex)
+
+    def onModelChanged(self, index):
+        if not self._parameterNode or index < 0:
+            return
+        self._parameterNode.model = self.ui.modelComboBox.itemData(index) or ""
+
+    def onLogicStatus(self, text, isError):
+        self.updateConnectionState()
+        if text:
+            self.ui.serverStatusLabel.text = ("Error: " if isError else "") + text
+
+    def updateConnectionState(self):
+        connected = self.logic.isConnected()
+        waiting = self.logic.isStarted() and not connected
+        self.ui.connectionStateLabel.text = ("Connected." if connected else
+                                             "Waiting for the server..." if waiting else "Not connected.")
+        wasBlocked = self.ui.connectButton.blockSignals(True)
+        self.ui.connectButton.checked = self.logic.isStarted()
+        self.ui.connectButton.text = "Disconnect" if self.logic.isStarted() else "Connect"
+        self.ui.connectButton.blockSignals(wasBlocked)
+
+
+#
+# SlicerBridgeLogic
+#
+
+_sharedLogic = None
+
+
+def getSharedLogic():
+    """The one logic (one connector, one command id sequence) shared by the module panel and the effect."""
+    global _sharedLogic
+    if _sharedLogic is None:
+        _sharedLogic = SlicerBridgeLogic()
+    return _sharedLogic
+
+
+class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
+    """All OpenIGTLink connector calls of the extension. Replies arrive through callbacks on the GUI
+    thread (CommandCompletedEvent); nothing here waits or sleeps."""
+
+    def __init__(self):
+        ScriptedLoadableModuleLogic.__init__(self)
+        VTKObservationMixin.__init__(self)
+        self.requests = RequestBuilder()
+        self.volumeSync = VolumeSyncTracker()
+        self._pendingCommands = {}  # command id -> (vtkSlicerOpenIGTLinkCommand, request, callback)
+        self._statusListeners = []
+        self._connectionCount = 0
+        self._timeoutS = settings.DEFAULT_TIMEOUT_S
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.NodeAddedEvent, self._onNodeAdded)
+
+    def getParameterNode(self):
+        return SlicerBridgeParameterNode(super().getParameterNode())
+
+    # ---- status listeners -------------------------------------------------------------------------
+
+    def addStatusListener(self, callback):
+        if callback not in self._statusListeners:
+            self._statusListeners.append(callback)
+
+    def removeStatusListener(self, callback):
+        if callback in self._statusListeners:
+            self._statusListeners.remove(callback)
+
+    def _notify(self, text, isError=False):
+        for callback in list(self._statusListeners):
+            try:
+                callback(text, isError)
+            except Exception:
+                logging.exception("SlicerBridge status listener failed")
+
+    # ---- connection -------------------------------------------------------------------------------
+
+    def connectorNode(self, create=False):
+        node = slicer.mrmlScene.GetFirstNodeByName(CONNECTOR_NODE_NAME)
+        if node is None or not node.IsA("vtkMRMLIGTLConnectorNode"):
+            if not create:
+                return None
+            node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLIGTLConnectorNode", CONNECTOR_NODE_NAME)
+        if not self.hasObserver(node, node.ConnectedEvent, self._onConnected):
+            self.addObserver(node, node.ConnectedEvent, self._onConnected)
+            self.addObserver(node, node.DisconnectedEvent, self._onDisconnected)
+        return node
+
+    def connect(self, connectionSettings):
+        s = connectionSettings.validated()
+        node = self.connectorNode(create=True)
+        if node.GetState() != node.StateOff:
+            node.Stop()
+        node.SetTypeClient(s.host, s.port)
+        node.SetCheckCRC(True)
+        self._timeoutS = s.timeout_s
+        node.Start()  # asynchronous: ConnectedEvent follows, the connector retries until the server is up
+        self._notify(f"Connecting to {s.host}:{s.port}...")
+
+    def ensureConnected(self, connectionSettings):
+        if not self.isStarted():
+            self.connect(connectionSettings)
+
+    def disconnect(self):
+        node = self.connectorNode()
+        if node is not None and node.GetState() != node.StateOff:
+            node.Stop()
+        self._failPending("disconnected")
+        self._notify("Disconnected.")
+
+    @property
+    def connectionCount(self):
+        """Increments on every (re)connect; each one is a new server session."""
+        return self._connectionCount
+
+    def isStarted(self):
+        node = self.connectorNode()
+        return node is not None and node.GetState() != node.StateOff
+
+    def isConnected(self):
+        node = self.connectorNode()
+        return node is not None and node.GetState() == node.StateConnected
+
+    def _onConnected(self, caller, event):
+        self._connectionCount += 1
+        self.volumeSync.on_connection(self._connectionCount)  # a new session holds none of our volumes
+        self._notify("Connected.")
+
+    def _onDisconnected(self, caller, event):
+        self._failPending("the connection to the server was lost")
+        self._notify("Connection lost; the connector keeps retrying.", True)
+
+    def _requireConnected(self):
+        if not self.isConnected():
+            raise ConnectionError("Not connected to a SlicerBridge server: open the SlicerBridge module, "
+                                  "check host and port, and press Connect.")
+
+    # ---- commands ---------------------------------------------------------------------------------
+
+    def sendCommand(self, request, callback, timeoutS=None):
+        """Sends a CommandRequest without blocking; `callback(CommandReply)` runs on completion."""
+        self._requireConnected()
+        command = slicer.vtkSlicerOpenIGTLinkCommand()
+        command.SetName(request.name)
+        command.SetCommandContent(request.content)
+        command.SetTimeoutSec(timeoutS or self._timeoutS)
+        command.SetBlocking(False)
+        self._pendingCommands[request.command_id] = (command, request, callback)
+        command.AddObserver(command.CommandCompletedEvent,
+                            lambda caller, event, cid=request.command_id: self._onCommandCompleted(cid))
+        self.connectorNode().SendCommand(command)
+        return request.command_id
+
+    def _onCommandCompleted(self, commandId):
+        entry = self._pendingCommands.pop(commandId, None)
+        if entry is None:
+            return
+        command, request, callback = entry
+        status = command.GetCommandStatus()
+        if status == command.CommandResponseReceived:
+            metadata = {key: command.GetResponseMetaDataElement(key) for key in ("Status", "ErrorMessage")}
+            try:
+                reply = replies.parse_command_reply(request.command_id, request.name, metadata,
+                                                    command.GetResponseContent())
+            except replies.ReplyError as e:
+                reply = replies.CommandReply(request.command_id, request.name, False, str(e))
+        elif status == command.CommandExpired:
+            reply = replies.CommandReply(request.command_id, request.name, False,
+                                         f"{request.name} timed out after {command.GetTimeoutSec():g} s")
+        else:
+            reply = replies.CommandReply(request.command_id, request.name, False,
+                                         f"{request.name} was cancelled")
+        self._deliver(callback, reply)
+
+    def _failPending(self, why):
+        pending, self._pendingCommands = self._pendingCommands, {}
+        for command, request, callback in pending.values():
+            self._deliver(callback, replies.CommandReply(request.command_id, request.name, False,
+                                                         f"{request.name} not answered: {why}"))
+
+    @staticmethod
+    def _deliver(callback, reply):
+        try:
+            callback(reply)
+        except Exception:
+            logging.exception("SlicerBridge reply handler failed")
+
+    def getStatus(self, callback):
+        return self.sendCommand(self.requests.get_status(), callback)
+
+    def listModels(self, callback):
+        return self.sendCommand(self.requests.list_models(), callback)
+
+    def setModel(self, model, callback):
+        return self.sendCommand(self.requests.set_model(model), callback)
+
+    def setRoi(self, roi, volumeDevice, callback):
+        request = self.requests.set_roi(roi, volumeDevice) if roi else self.requests.clear_roi(volumeDevice)
+        return self.sendCommand(request, callback)
+
+    def undo(self, volumeDevice, callback):
+        return self.sendCommand(self.requests.undo(volumeDevice), callback)
+
+    def reset(self, volumeDevice, callback):
+        return self.sendCommand(self.requests.reset(volumeDevice), callback)
+
+    def segment(self, volumeDevice, points, roi, model, callback):
+        output = names.result_device_name(volumeDevice)
+        request = self.requests.segment(volume=volumeDevice, points=points, roi=roi, model=model or None,
+                                        output=output)
+        return self.sendCommand(request, callback)
+
+    # ---- data nodes -------------------------------------------------------------------------------
+
+    def pushVolumeIfChanged(self, volumeNode):
+        """Pushes the volume once per connection and again only when its voxels or geometry changed.
+        Returns its device name. The node is unregistered right after the push so later edits are
+        not streamed silently (pitfall 16); they are detected here through the digest."""
+        self._requireConnected()
+        imageData = volumeNode.GetImageData()
+        if imageData is None:
+            raise ValueError(f"Volume '{volumeNode.GetName()}' has no image data.")
+        if imageData.GetNumberOfScalarComponents() != 1:
+            raise ValueError(f"Volume '{volumeNode.GetName()}' has {imageData.GetNumberOfScalarComponents()} "
+                             "components; SlicerBridge segments scalar volumes only.")
+        if imageData.GetScalarType() not in SENDABLE_SCALAR_TYPES:
+            raise ValueError(f"Volume '{volumeNode.GetName()}' has scalar type {imageData.GetScalarTypeAsString()}, "
+                             "which OpenIGTLink cannot carry reliably; cast it to short or float first "
+                             "(Volumes module > Volume Information, or Cast Scalar Volume).")
+        device = names.device_name(volumeNode.GetName())
+        modified = max(volumeNode.GetMTime(), imageData.GetMTime())
+
+        def digest():
+            matrix = vtk.vtkMatrix4x4()
+            volumeNode.GetIJKToRASMatrix(matrix)
+            return volume_digest(slicer.util.arrayFromVolume(volumeNode), slicer.util.arrayFromVTKMatrix(matrix))
+
+        if self.volumeSync.needs_push(device, modified, digest):
+            connector = self.connectorNode()
+            connector.RegisterOutgoingMRMLNode(volumeNode)
+            connector.PushNode(volumeNode)
+            connector.UnregisterOutgoingMRMLNode(volumeNode)
+            self.volumeSync.mark_sent(device, modified, digest())
+        return device
+
+    def resultNode(self, volumeDevice):
+        """The labelmap the server's IMAGE lands in; pre-created because Slicer never makes labelmaps
+        from IMAGE messages (openigtlink.md §2.5)."""
+        name = names.result_device_name(volumeDevice)
+        for node in slicer.util.getNodesByClass("vtkMRMLLabelMapVolumeNode"):
+            if node.GetName() == name:
+                return node
+        node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLLabelMapVolumeNode", name)
+        node.SetAttribute(RESULT_ATTRIBUTE, volumeDevice)
+        node.SetHideFromEditors(True)
+        return node
+
+    def promptNode(self, nodeName):
+        """Hidden helper markups node holding world-RAS prompt positions (sent as POINT)."""
+        node = slicer.mrmlScene.GetFirstNodeByName(nodeName)
+        if node is None or not node.IsA("vtkMRMLMarkupsFiducialNode"):
+            node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", nodeName)
+            node.SetHideFromEditors(True)
+            node.SetSaveWithScene(False)
+            node.CreateDefaultDisplayNodes()
+            node.GetDisplayNode().SetVisibility(False)
+        return node
+
+    def pushPrompts(self, positiveWorld, negativeWorld):
+        """Sends the prompt points (world RAS, (N, 3)); negatives first so that the last POINT update,
+        which starts the server's segmentation, sees the complete point set."""
+        self._requireConnected()
+        connector = self.connectorNode()
+        for nodeName, points in ((names.NEGATIVE_PROMPT_NODE_NAME, negativeWorld),
+                                 (names.POSITIVE_PROMPT_NODE_NAME, positiveWorld)):
+            node = self.promptNode(nodeName)
+            wasModifying = node.StartModify()
+            node.RemoveAllControlPoints()
+            for index, ras in enumerate(np.asarray(points, dtype=float).reshape(-1, 3)):
+                node.AddControlPoint(vtk.vtkVector3d(*ras), f"{'-' if nodeName.endswith('-') else ''}{index + 1}")
+            node.EndModify(wasModifying)
+            connector.RegisterOutgoingMRMLNode(node)
+            connector.PushNode(node)  # explicit: removing points does not always trigger a push
+            connector.UnregisterOutgoingMRMLNode(node)
+
+    # ---- server STATUS messages -------------------------------------------------------------------
+
+    @vtk.calldata_type(vtk.VTK_OBJECT)
+    def _onNodeAdded(self, caller, event, node):
+        if node is not None and node.IsA("vtkMRMLIGTLStatusNode"):
+            self.addObserver(node, vtk.vtkCommand.ModifiedEvent, self._onStatusNodeModified)
+
+    def _onStatusNodeModified(self, statusNode, event):
+        code = statusNode.GetCode()
+        if code in (0, 1):
+            return
+        self._notify(replies.describe_status(code, statusNode.GetErrorName() or "",
+                                             statusNode.GetStatusString() or ""), True)
+
+
+#
+# SlicerBridgeTest
+#
+
+class SlicerBridgeTest(ScriptedLoadableModuleTest):
+    """Runs in Slicer (Reload and Test). Exercises the logic without a server: names, parameter node,
+    prompt helper nodes, result node and the refusal to send when disconnected."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        self.setUp()
+        self.test_ResultAndPromptNodes()
+        self.setUp()
+        self.test_RefusesWhenDisconnected()
+
+    def test_ResultAndPromptNodes(self):
+        logic = SlicerBridgeLogic()
+        node = logic.resultNode("MRHeadWithALongName")
+        self.assertEqual(node.GetName(), "MRHeadWithALongN_seg")
+        self.assertTrue(node.IsA("vtkMRMLLabelMapVolumeNode"))
+        self.assertIs(logic.resultNode("MRHeadWithALongName"), node)
+        prompt = logic.promptNode(names.POSITIVE_PROMPT_NODE_NAME)
+        self.assertFalse(prompt.GetDisplayNode().GetVisibility())
+        params = logic.getParameterNode()
+        self.assertEqual(params.port, settings.DEFAULT_PORT)
+
+    def test_RefusesWhenDisconnected(self):
+        logic = SlicerBridgeLogic()
+        self.assertFalse(logic.isConnected())
+        with self.assertRaises(ConnectionError):
+            logic.getStatus(lambda reply: None)
+        volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "V")
+        slicer.util.updateVolumeFromArray(volume, np.zeros((2, 3, 4), dtype=np.int16))
+        with self.assertRaises(ConnectionError):
+            logic.pushVolumeIfChanged(volume)

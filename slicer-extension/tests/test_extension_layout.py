@@ -1,0 +1,80 @@
+"""The extension's build metadata stays consistent with the files in the folder."""
+import os
+import re
+import struct
+import unittest
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read(*parts):
+    with open(os.path.join(ROOT, *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise AssertionError(f"{path} is not a PNG")
+    (length,) = struct.unpack(">I", data[8:12])
+    if zlib.crc32(data[12:16 + length]) & 0xFFFFFFFF != struct.unpack(">I", data[16 + length:20 + length])[0]:
+        raise AssertionError(f"{path}: IHDR CRC mismatch")
+    return struct.unpack(">II", data[16:24])
+
+
+class ExtensionLayoutTests(unittest.TestCase):
+    def test_top_level_cmake_has_the_extension_metadata(self):
+        text = read("CMakeLists.txt")
+        for key in ("EXTENSION_HOMEPAGE", "EXTENSION_CONTRIBUTORS", "EXTENSION_DESCRIPTION", "EXTENSION_ICONURL",
+                    "EXTENSION_SCREENSHOTURLS"):
+            self.assertRegex(text, rf'set\({key} "[^"]+"\)')
+        self.assertIn('set(EXTENSION_CATEGORY "Segmentation")', text)
+        self.assertIn('set(EXTENSION_DEPENDS "SlicerOpenIGTLink")', text)
+        for line in ("find_package(Slicer REQUIRED)", "add_subdirectory(SlicerBridge)",
+                     "add_subdirectory(SegmentEditorSlicerBridge)", "## NEXT_MODULE", "${Slicer_EXTENSION_CPACK}"):
+            self.assertIn(line, text)
+
+    def test_icon_and_screenshot_urls_point_to_files_here(self):
+        text = read("CMakeLists.txt")
+        raw = re.search(r'set\(SLICERBRIDGE_RAW_URL "([^"]+)"\)', text).group(1)
+        for key in ("EXTENSION_ICONURL", "EXTENSION_SCREENSHOTURLS"):
+            url = re.search(rf'set\({key} "([^"]+)"\)', text).group(1).replace("${SLICERBRIDGE_RAW_URL}", raw)
+            relative = url.split("/slicer-extension/", 1)[1]
+            self.assertTrue(os.path.isfile(os.path.join(ROOT, relative)), url)
+        s4ext = read("SlicerBridge.s4ext")
+        for key in ("iconurl", "screenshoturls"):
+            url = re.search(rf"^{key} (\S+)$", s4ext, re.M).group(1)
+            self.assertTrue(os.path.isfile(os.path.join(ROOT, url.split("/slicer-extension/", 1)[1])), url)
+        self.assertRegex(s4ext, r"(?m)^depends SlicerOpenIGTLink$")
+        self.assertRegex(s4ext, r"(?m)^category Segmentation$")
+
+    def test_icons_are_valid_pngs(self):
+        self.assertEqual(png_size(os.path.join(ROOT, "SlicerBridge.png")), (128, 128))
+        self.assertEqual(png_size(os.path.join(ROOT, "SlicerBridge", "Resources", "Icons", "SlicerBridge.png")), (128, 128))
+        self.assertEqual(png_size(os.path.join(ROOT, "SegmentEditorSlicerBridge", "SegmentEditorSlicerBridgeLib",
+                                               "SegmentEditorEffect.png")), (21, 21))
+
+    def test_module_cmake_lists_every_python_file_and_resource(self):
+        for module in ("SlicerBridge", "SegmentEditorSlicerBridge"):
+            text = read(module, "CMakeLists.txt").replace("${MODULE_NAME}", module)
+            listed = set(re.findall(r"^\s+([\w/]+\.(?:py|png|ui))\s*$", text, re.M))
+            on_disk = set()
+            for folder, _, files in os.walk(os.path.join(ROOT, module)):
+                for name in files:
+                    relative = os.path.relpath(os.path.join(folder, name), os.path.join(ROOT, module))
+                    if name.endswith((".py", ".png", ".ui")) and not relative.startswith("Testing"):
+                        on_disk.add(relative.replace(os.sep, "/"))
+            self.assertEqual(listed, on_disk, module)
+            self.assertIn("WITH_GENERIC_TESTS", text)
+
+    def test_registration_module_is_hidden_and_loads_the_lib_effect(self):
+        text = read("SegmentEditorSlicerBridge", "SegmentEditorSlicerBridge.py")
+        self.assertIn("self.parent.hidden = True", text)
+        self.assertIn('slicer.app.connect("startupCompleted()", self.registerEditorEffect)', text)
+        self.assertIn('"Lib/SegmentEditorEffect.py"', text)
+
+
+if __name__ == "__main__":
+    unittest.main()
