@@ -184,6 +184,9 @@ public sealed class ImageMessage : IgtlMessage
                 $"{m.SubSize.I}x{m.SubSize.J}x{m.SubSize.K}" + (components > 1 ? $"x{components}" : "") +
                 $" {m.ScalarType.ToString().ToLowerInvariant()} needs {expected} pixel bytes, body has {actual}");
 
+        if (expected > Array.MaxLength)
+            throw new IgtlLimitExceededException(IgtlRejectReason.ImageTooLarge, true,
+                $"IMAGE '{header.DeviceName}': {expected} pixel bytes exceed one pooled buffer ({Array.MaxLength} bytes)");
         if (expected > 0)
         {
             m._pool = pool;
