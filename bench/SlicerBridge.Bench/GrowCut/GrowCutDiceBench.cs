@@ -21,7 +21,7 @@ public sealed class GrowCutDiceBench : IBenchCommand
     private const double RoiMarginMm = 10;
 
     public string Name => "growcut-dice";
-    public string Description => "GrowCut Dice on ch2 + AAL (mricron-data), 1 and 3 simulated clicks: [templates folder]";
+    public string Description => "GrowCut Dice on ch2 + AAL (mricron-data), 1 and 3 simulated clicks: [templates folder] [GrowCut options JSON]";
 
     public int Run(string[] args)
     {
@@ -39,7 +39,7 @@ public sealed class GrowCutDiceBench : IBenchCommand
             return 2;
         }
         VolumeGeometry g = image.Geometry;
-        using var model = new GrowCutModel();
+        using var model = new GrowCutModel(args.Length > 1 ? GrowCutOptions.Load(args[1]) : null);
         Console.WriteLine($"image {imagePath} ({g}), atlas {atlasPath}; GrowCut defaults {model.Options}");
         Console.WriteLine($"{"structure",-20} {"AAL",4} {"voxels",7} {"Dice@1",7} {"Dice@3",7} {"ms@1",7} {"ms@2",7} {"ms@3",7}  clicks");
         double sum1 = 0, sum3 = 0;

@@ -8,7 +8,7 @@ namespace SlicerBridge.Bench.GrowCut;
 /// <summary>
 /// GrowCut latency on a 256×256×200 int16 phantom (0.8 × 0.8 × 1.5 mm, an ellipsoid "organ" of 400 HU with a
 /// 200 HU lesion in 40 HU tissue, noise ±20): one click from scratch (full run) and a second click fed the first
-/// click's state (incremental), p50/p95 over N runs, for a typical 80 mm ROI and without an ROI (margin box).
+/// click's state (incremental; the second click adds the lesion), p50/p95 over N runs, for a typical 80 mm ROI and without an ROI (margin box).
 /// </summary>
 public sealed class GrowCutLatencyBench : IBenchCommand
 {
@@ -21,7 +21,7 @@ public sealed class GrowCutLatencyBench : IBenchCommand
         Volume volume = Phantom();
         var centre = new Vec3(102.4, 102.4, 150);
         var first = new PromptPoint(centre, true);
-        var second = new PromptPoint(centre + new Vec3(0, 0, 45), false); // a negative click above the organ
+        var second = new PromptPoint(centre + new Vec3(10, -8, 5), true); // a positive click on the lesion, which click 1 left out
         using var model = new GrowCutModel();
         Console.WriteLine($"phantom {volume.Geometry}, {Environment.ProcessorCount} logical CPUs, {runs} runs each (after 2 warm-up runs)");
         Measure(model, volume, "ROI 80 mm", RoiBox.AxisAligned(centre, new Vec3(80, 80, 80)), first, second, runs);

@@ -135,6 +135,38 @@ public class GrowCutModelTests
     }
 
     [Fact]
+    public void ConcurrentCalls_OnOneModelAndOneState_GiveTheSameResult()
+    {
+        var (volume, _, _, lc, rc) = TwoSpheres(new Vec3(1, 1, 1));
+        using var model = new GrowCutModel();
+        var first = model.Segment(new SegmentationRequest { Volume = volume, Points = [new PromptPoint(lc, true)], Roi = WholePhantom },
+            CancellationToken.None);
+        PromptPoint[] two = [new PromptPoint(lc, true), new PromptPoint(rc, true)];
+        var masks = new byte[4][];
+        Parallel.For(0, masks.Length, n => masks[n] = model.Segment(
+            new SegmentationRequest { Volume = volume, Points = two, Roi = WholePhantom, Previous = n % 2 == 0 ? first.State : null },
+            CancellationToken.None).Mask);
+        for (int n = 1; n < masks.Length; n++)
+            Assert.True(masks[0].Zip(masks[n]).Count(p => p.First != p.Second) <= volume.Voxels.Length / 1000);
+    }
+
+    [Fact]
+    public void Progress_EndsAtOne_AndTimingsAreReported()
+    {
+        var (volume, _, _, lc, _) = TwoSpheres(new Vec3(1, 1, 1));
+        using var model = new GrowCutModel();
+        var reports = new List<double>();
+        var result = model.Segment(new SegmentationRequest
+        {
+            Volume = volume, Points = [new PromptPoint(lc, true)], Roi = WholePhantom, Progress = new SynchronousProgress(reports.Add),
+        }, CancellationToken.None);
+        Assert.Equal(1.0, reports[^1]);
+        Assert.Equal(reports.Order(), reports);
+        Assert.True(result.Timings.InferMs > 0);
+        Assert.True(result.State!.SizeBytes > 0);
+    }
+
+    [Fact]
     public void Cancellation_IsObserved()
     {
         var (volume, _, _, lc, _) = TwoSpheres(new Vec3(1, 1, 1));

@@ -53,6 +53,22 @@ public class HandWrittenVolumeTests
     }
 
     [Fact]
+    public void NrrdWithoutSpace_UsesSpacings_AndByteSkip()
+    {
+        string path = TempPath(".nrrd");
+        try
+        {
+            string header = "NRRD0004\ntype: uint16\ndimension: 3\nsizes: 2 1 2\nspacings: 0.5 2 -3\nendian: little\nencoding: raw\nbyte skip: 2\n\n";
+            byte[] data = [0xAA, 0xBB, 1, 0, 2, 0, 3, 0, 0, 1];
+            File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes(header), .. data]);
+            Volume v = VolumeFile.Read(path);
+            AssertSameCorners(VolumeGeometry.AxisAligned(2, 1, 2, new Vec3(0.5, 2, 3), new Vec3(0, 0, 0)), v.Geometry, 1e-12);
+            Assert.Equal([1f, 2f, 3f, 256f], v.Voxels);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void NiftiQformOnly_UsesTheQuaternion_AndAppliesScaling()
     {
         // 90° about S: a = cos 45°, d = sin 45°; the I axis points to A, the J axis to L.

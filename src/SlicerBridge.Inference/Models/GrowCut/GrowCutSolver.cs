@@ -18,7 +18,7 @@ internal sealed class GrowCutSolver
     private readonly byte[] _labels;
     private readonly int[] _offsets;
     private readonly float[] _stepCosts;
-    private readonly PriorityQueue<int, float> _queue = new();
+    private readonly GrowCutHeap _queue = new();
 
     public GrowCutSolver(float[] intensity, float[] distance, byte[] labels, GrowCutRegion region, VolumeGeometry g,
         int connectivity, float costPerMm)
@@ -56,7 +56,7 @@ internal sealed class GrowCutSolver
     {
         _distance[index] = 0;
         _labels[index] = label;
-        _queue.Enqueue(index, 0);
+        _queue.Push(index, 0);
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ internal sealed class GrowCutSolver
         long settled = 0;
         int untilCheck = CancellationCheckInterval;
         double lastReported = 0;
-        while (_queue.TryDequeue(out int index, out float d))
+        while (_queue.TryPop(out int index, out float d))
         {
             if (d > distance[index]) continue; // stale entry: the voxel was reached more cheaply since
             if (--untilCheck == 0)
@@ -96,7 +96,7 @@ internal sealed class GrowCutSolver
                 {
                     distance[neighbour] = candidate;
                     labels[neighbour] = label;
-                    _queue.Enqueue(neighbour, candidate);
+                    _queue.Push(neighbour, candidate);
                 }
             }
         }
