@@ -62,6 +62,7 @@ public sealed class TcpListenerService(IConnectionHandler handler, IOptions<Brid
             try { client = await listener.AcceptAsync(stoppingToken); }
             catch (OperationCanceledException) { break; }
             catch (ObjectDisposedException) { break; }
+            catch (SocketException) when (stoppingToken.IsCancellationRequested) { break; } // listener closed by StopAsync
             catch (SocketException ex)
             {
                 logger.LogWarning("Accept failed: {Error}", ex.Message);
