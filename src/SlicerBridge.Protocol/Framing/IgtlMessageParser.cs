@@ -50,7 +50,7 @@ public static class IgtlMessageParser
     private static bool IsKnown(string type) => type is "POINT" or "TRANSFORM" or "STRING" or "STATUS" or "COMMAND" or "RTS_COMMAND" or "CAPABILITY"
         || QueryMessage.IsQueryType(type) || (type.Length > 4 && type.StartsWith("RTS_", StringComparison.Ordinal));
 
-    private static ReadOnlySequence<byte> SplitVersion2(in IgtlHeader header, ReadOnlySequence<byte> body, IgtlReaderOptions options,
+    internal static ReadOnlySequence<byte> SplitVersion2(in IgtlHeader header, ReadOnlySequence<byte> body, IgtlReaderOptions options,
         out uint messageId, out List<(string, IgtlMetadataValue)> metadata)
     {
         var h = header;

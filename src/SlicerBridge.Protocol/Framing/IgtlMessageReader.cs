@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 
 namespace SlicerBridge.Protocol;
@@ -6,8 +7,17 @@ namespace SlicerBridge.Protocol;
 /// <summary>Reads messages from a <see cref="PipeReader"/>. Returns null at a clean end of stream between messages; throws
 /// <see cref="IgtlProtocolException"/> on malformed input. After an exception with <see cref="IgtlProtocolException.FramingIntact"/>
 /// the bad message has been consumed and reading may continue.</summary>
+/// <remarks>
+/// Small messages are parsed where they lie in the pipe. An IMAGE body larger than <see cref="StreamedImageThreshold"/> is
+/// not buffered whole in the pipe: its image head is validated against the limits first, then the pixels are copied, as
+/// they arrive, straight into one pooled buffer of their exact size that the message keeps (the CRC runs on each chunk
+/// right after it is copied). So a large volume costs one copy and one rented buffer, and a bad one costs nothing.
+/// </remarks>
 public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? options = null, ArrayPool<byte>? pixelPool = null)
 {
+    /// <summary>IMAGE bodies above this size take the streamed path.</summary>
+    public const int StreamedImageThreshold = 64 * 1024;
+
     private readonly IgtlReaderOptions _options = options ?? IgtlReaderOptions.Default;
     private readonly ArrayPool<byte> _pool = pixelPool ?? ArrayPool<byte>.Shared;
 
@@ -18,33 +28,179 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition consumed = buffer.Start, examined = buffer.End;
+            IgtlHeader? streamed = null;
             try
             {
                 var reader = new SequenceReader<byte>(buffer);
                 var frameOptions = _options with { VerifyCrc = false };
-                if (IgtlFrameReader.TryReadFrame(ref reader, frameOptions, out var header, out var body))
+                if (IgtlFrameReader.TryPeekHeader(ref reader, frameOptions, out var peeked)
+                    && peeked.MessageType == "IMAGE" && peeked.BodySize > StreamedImageThreshold
+                    && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
+                {
+                    consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
+                    streamed = peeked;
+                }
+                else if (IgtlFrameReader.TryReadFrame(ref reader, frameOptions, out var header, out var body))
                 {
                     consumed = reader.Position;
                     examined = consumed;
                     if (_options.VerifyCrc) IgtlFrameReader.VerifyCrc(header, body);
                     return IgtlMessageParser.Parse(header, body, _options, _pool);
                 }
-                if (result.IsCompleted)
+                else if (result.IsCompleted)
                 {
                     if (buffer.IsEmpty) return null;
                     if (buffer.Length < IgtlHeaderLayout.Size)
                         throw new IgtlTruncatedMessageException(IgtlRejectReason.TruncatedHeader,
                             $"stream ended after {buffer.Length} of the {IgtlHeaderLayout.Size} header bytes");
-                    IgtlFrameReader.TryPeekHeader(ref reader, frameOptions, out header);
-                    throw new IgtlTruncatedMessageException(IgtlRejectReason.TruncatedBody,
-                        $"{header.MessageType} '{header.DeviceName}': stream ended after {buffer.Length - IgtlHeaderLayout.Size} of {header.BodySize} body bytes");
+                    throw Truncated(peeked, buffer.Length - IgtlHeaderLayout.Size);
                 }
-                if (result.IsCanceled) throw new OperationCanceledException(cancellationToken);
+                else if (result.IsCanceled) throw new OperationCanceledException(cancellationToken);
             }
             finally
             {
                 input.AdvanceTo(consumed, examined);
             }
+            if (streamed is { } h) return await ReadStreamedImageAsync(h, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private async ValueTask<IgtlMessage> ReadStreamedImageAsync(IgtlHeader header, CancellationToken ct)
+    {
+        long bodySize = (long)header.BodySize;
+        long left = bodySize;
+        ulong crc = 0;
+
+        // Extended header (v2): where the content ends and how long the metadata trailer is.
+        byte[] ext = [];
+        long contentLength = bodySize;
+        if (header.Version == 2)
+        {
+            ext = await ReadExactAsync(header, IgtlHeaderLayout.ExtendedHeaderSize, bodySize - left, ct).ConfigureAwait(false);
+            int extSize = BinaryPrimitives.ReadUInt16BigEndian(ext.AsSpan(IgtlHeaderLayout.ExtHeaderSizeOffset));
+            long trailer = BinaryPrimitives.ReadUInt16BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaHeaderSizeOffset))
+                + (long)BinaryPrimitives.ReadUInt32BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaDataSizeOffset));
+            left -= ext.Length;
+            crc = Crc64.Compute(ext, crc);
+            uint metaDataSize = BinaryPrimitives.ReadUInt32BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaDataSizeOffset));
+            if (metaDataSize > (uint)_options.MaxMetadataBytes)
+            {
+                await SkipAsync(header, left, ct).ConfigureAwait(false);
+                throw new IgtlLimitExceededException(IgtlRejectReason.MetadataTooLarge, true,
+                    $"{header.MessageType} '{header.DeviceName}': metadata body of {metaDataSize} bytes exceeds the limit {_options.MaxMetadataBytes}");
+            }
+            if (extSize > IgtlHeaderLayout.ExtendedHeaderSize)
+            {
+                if (extSize > left) { await SkipAsync(header, left, ct).ConfigureAwait(false); throw Bad(header, IgtlRejectReason.MalformedExtendedHeader, $"extended header size {extSize} exceeds the body"); }
+                var extra = await ReadExactAsync(header, extSize - IgtlHeaderLayout.ExtendedHeaderSize, bodySize - left, ct).ConfigureAwait(false);
+                crc = Crc64.Compute(extra, crc);
+                left -= extra.Length;
+                ext = [.. ext, .. extra];
+            }
+            contentLength = bodySize - extSize - trailer;
+            if (extSize < IgtlHeaderLayout.ExtendedHeaderSize || contentLength < ImageMessage.ImageHeaderSize)
+            {
+                await SkipAsync(header, left, ct).ConfigureAwait(false);
+                throw Bad(header, IgtlRejectReason.MalformedExtendedHeader,
+                    $"extended header ({extSize}) and metadata ({trailer}) leave {contentLength} content bytes, fewer than the {ImageMessage.ImageHeaderSize}-byte image header");
+            }
+        }
+
+        // Image head: validated against the limits before the pixel buffer is rented.
+        var head = await ReadExactAsync(header, ImageMessage.ImageHeaderSize, bodySize - left, ct).ConfigureAwait(false);
+        left -= head.Length;
+        crc = Crc64.Compute(head, crc);
+        ImageMessage message;
+        try
+        {
+            message = ImageMessage.ParseHead(header, head, contentLength, _options);
+        }
+        catch (IgtlProtocolException)
+        {
+            await SkipAsync(header, left, ct).ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            int pixelBytes = (int)message.ExpectedPixelBytes;
+            var rented = _pool.Rent(pixelBytes);
+            message.AttachPooledPixels(_pool, rented, pixelBytes);
+            crc = await CopyIntoAsync(header, rented.AsMemory(0, pixelBytes), crc, bodySize - left, ct).ConfigureAwait(false);
+            left -= pixelBytes;
+
+            var trailerBytes = await ReadExactAsync(header, (int)left, bodySize - left, ct).ConfigureAwait(false);
+            crc = Crc64.Compute(trailerBytes, crc);
+            if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
+
+            message.CopyHeaderFieldsFrom(header);
+            if (header.Version == 2)
+            {
+                // The metadata parser reads the extended header and the trailer only; the pixels are not needed for it.
+                var metaView = new ReadOnlySequence<byte>([.. ext, .. trailerBytes]);
+                IgtlMessageParser.SplitVersion2(header, metaView, _options, out uint messageId, out var metadata);
+                message.MessageId = messageId;
+                foreach (var (key, value) in metadata) message.Metadata.Set(key, value.Value, value.Encoding);
+            }
+            return message;
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> body bytes into a new small array.</summary>
+    private async ValueTask<byte[]> ReadExactAsync(IgtlHeader header, int count, long alreadyRead, CancellationToken ct)
+    {
+        var bytes = new byte[count];
+        await CopyIntoAsync(header, bytes, 0, alreadyRead, ct, computeCrc: false).ConfigureAwait(false);
+        return bytes;
+    }
+
+    private async ValueTask<ulong> CopyIntoAsync(IgtlHeader header, Memory<byte> target, ulong crc, long alreadyRead, CancellationToken ct, bool computeCrc = true)
+    {
+        int filled = 0;
+        while (filled < target.Length)
+        {
+            ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            long take = Math.Min(target.Length - filled, buffer.Length);
+            var chunk = buffer.Slice(0, take);
+            foreach (var segment in chunk)
+            {
+                var destination = target.Span.Slice(filled, segment.Length);
+                segment.Span.CopyTo(destination);
+                if (computeCrc && _options.VerifyCrc) crc = Crc64.Compute(destination, crc);
+                filled += segment.Length;
+            }
+            input.AdvanceTo(chunk.End);
+            if (filled < target.Length && (result.IsCompleted || result.IsCanceled))
+            {
+                ct.ThrowIfCancellationRequested();
+                throw Truncated(header, alreadyRead + filled);
+            }
+        }
+        return crc;
+    }
+
+    /// <summary>Drops the rest of a rejected body so the stream stays aligned on the next message.</summary>
+    private async ValueTask SkipAsync(IgtlHeader header, long count, CancellationToken ct)
+    {
+        long left = count;
+        while (left > 0)
+        {
+            ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
+            long take = Math.Min(left, result.Buffer.Length);
+            input.AdvanceTo(result.Buffer.GetPosition(take));
+            left -= take;
+            if (left > 0 && (result.IsCompleted || result.IsCanceled)) throw Truncated(header, (long)header.BodySize - left);
+        }
+    }
+
+    private static IgtlMalformedMessageException Bad(in IgtlHeader header, IgtlRejectReason reason, string text) => new(header, reason, text);
+
+    private static IgtlTruncatedMessageException Truncated(in IgtlHeader header, long got) =>
+        new(IgtlRejectReason.TruncatedBody, $"{header.MessageType} '{header.DeviceName}': stream ended after {got} of {header.BodySize} body bytes");
 }

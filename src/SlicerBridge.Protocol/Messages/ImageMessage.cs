@@ -139,6 +139,31 @@ public sealed class ImageMessage : IgtlMessage
                 $"content is {content.Length} bytes, the image header alone is {ImageHeaderSize}");
         Span<byte> head = stackalloc byte[ImageHeaderSize];
         content.Slice(0, ImageHeaderSize).CopyTo(head);
+        var m = ParseHead(header, head, content.Length, options);
+        long expected = m.ExpectedPixelBytes;
+        if (expected > 0)
+        {
+            var rented = pool.Rent((int)expected);
+            content.Slice(ImageHeaderSize).CopyTo(rented);
+            m.AttachPooledPixels(pool, rented, (int)expected);
+        }
+        return m;
+    }
+
+    /// <summary>Takes ownership of a rented buffer holding the pixels (returned to <paramref name="pool"/> on Dispose).</summary>
+    internal void AttachPooledPixels(ArrayPool<byte> pool, byte[] rented, int length)
+    {
+        _pool = pool;
+        _rented = rented;
+        Pixels = rented.AsMemory(0, length);
+    }
+
+    /// <summary>
+    /// Validates the 72-byte image head against the content length and the limits, and returns the message without
+    /// pixels. The reader calls this on the first bytes of a large body, before it rents anything for the pixels.
+    /// </summary>
+    internal static ImageMessage ParseHead(in IgtlHeader header, ReadOnlySpan<byte> head, long contentLength, IgtlReaderOptions options)
+    {
         var h = header;
         IgtlMalformedMessageException Bad(IgtlRejectReason reason, string text) => new(h, reason, text);
 
@@ -178,7 +203,7 @@ public sealed class ImageMessage : IgtlMessage
         ImageGeometryCheck.Validate(m.WireMatrix, reason => Bad(reason.Contains("spacing") ? IgtlRejectReason.ZeroSpacing : IgtlRejectReason.NonFiniteMatrix, reason));
 
         long expected = m.ExpectedPixelBytes;
-        long actual = content.Length - ImageHeaderSize;
+        long actual = contentLength - ImageHeaderSize;
         if (expected != actual)
             throw Bad(IgtlRejectReason.ImageSizeMismatch,
                 $"{m.SubSize.I}x{m.SubSize.J}x{m.SubSize.K}" + (components > 1 ? $"x{components}" : "") +
@@ -187,13 +212,6 @@ public sealed class ImageMessage : IgtlMessage
         if (expected > Array.MaxLength)
             throw new IgtlLimitExceededException(IgtlRejectReason.ImageTooLarge, true,
                 $"IMAGE '{header.DeviceName}': {expected} pixel bytes exceed one pooled buffer ({Array.MaxLength} bytes)");
-        if (expected > 0)
-        {
-            m._pool = pool;
-            m._rented = pool.Rent((int)expected);
-            content.Slice(ImageHeaderSize).CopyTo(m._rented);
-            m.Pixels = m._rented.AsMemory(0, (int)expected);
-        }
         return m;
     }
 
