@@ -1,0 +1,148 @@
+using System.Numerics.Tensors;
+
+namespace SlicerBridge.Inference.Tensors.Cpu;
+
+/// <summary>The reference backend: packed SGEMM plus vectorised kernels, on all cores.</summary>
+public sealed class CpuBackend : ITensorBackend
+{
+    public static CpuBackend Instance { get; } = new();
+
+    public string Name => $"cpu ({Environment.ProcessorCount} threads, {(System.Runtime.Intrinsics.X86.Fma.IsSupported ? "AVX2+FMA" : "portable SIMD")})";
+
+    public LinearWeights CreateLinear(ReadOnlySpan<float> weightOutIn, int outFeatures, int inFeatures, ReadOnlySpan<float> bias)
+    {
+        if (weightOutIn.Length != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"Linear weight holds {weightOutIn.Length} values, expected {outFeatures}×{inFeatures}.");
+        if (bias.Length != 0 && bias.Length != outFeatures)
+            throw new ArgumentException($"Linear bias holds {bias.Length} values, expected {outFeatures}.");
+        return new CpuLinearWeights
+        {
+            InFeatures = inFeatures,
+            OutFeatures = outFeatures,
+            Packed = PackedPanels.FromRowsAsColumns(weightOutIn, outFeatures, inFeatures, inFeatures),
+            Bias = bias.Length == 0 ? new float[outFeatures] : bias.ToArray(),
+        };
+    }
+
+    public void Linear(Tensor x, LinearWeights weights, Tensor y, Activation activation = Activation.None, bool accumulate = false)
+    {
+        var w = (CpuLinearWeights)weights;
+        if (x.Columns != w.InFeatures) throw new ArgumentException($"Linear expects {w.InFeatures} input features, got {x}.");
+        if (y.Columns != w.OutFeatures || y.Rows != x.Rows) throw new ArgumentException($"Linear output {y} does not match [{x.Rows},{w.OutFeatures}].");
+        if (accumulate && activation != Activation.None) throw new ArgumentException("An accumulating Linear takes no activation.");
+        Sgemm.Multiply(x.Rows, x.Data, x.Columns, w.Packed, y.Data, y.Columns, accumulate);
+        int n = w.OutFeatures;
+        var bias = w.Bias;
+        ForRows(y.Rows, n, r =>
+        {
+            var row = y.Data.AsSpan(r * n, n);
+            TensorPrimitives.Add(row, bias, row);
+            ElementwiseKernels.Activate(row, activation);
+        });
+    }
+
+    public void LayerNorm(Tensor x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Tensor y)
+    {
+        int n = x.Columns;
+        if (gamma.Length != n || beta.Length != n || y.Length != x.Length) throw new ArgumentException($"LayerNorm over {n} features: parameter or output size mismatch.");
+        var g = gamma.ToArray();
+        var b = beta.ToArray();
+        ForRows(x.Rows, n, r => ElementwiseKernels.LayerNormRow(x.Data.AsSpan(r * n, n), g, b, eps, y.Data.AsSpan(r * n, n)));
+    }
+
+    public void Activate(Tensor x, Activation activation)
+    {
+        int n = x.Columns;
+        ForRows(x.Rows, n, r => ElementwiseKernels.Activate(x.Data.AsSpan(r * n, n), activation));
+    }
+
+    public void Add(Tensor x, Tensor y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Add: {x} and {y} differ in size.");
+        TensorPrimitives.Add(x.Data, y.Data, y.Data);
+    }
+
+    public void Attention(Tensor q, Tensor k, Tensor v, int heads, Tensor output) =>
+        AttentionKernels.MultiHead(q, k, v, heads, output);
+
+    public void RelPosAttention(Tensor qkv, RelPosAttentionSpec spec, Tensor output) =>
+        AttentionKernels.RelPos(qkv, spec, output);
+
+    public Tensor Im2Col(Tensor x, int grid, int kernel, int stride, int pad)
+    {
+        int c = x.Columns;
+        if (x.Length != (long)grid * grid * grid * c) throw new ArgumentException($"Im2Col: {x} is not a {grid}³ grid.");
+        int outGrid = (grid + 2 * pad - kernel) / stride + 1;
+        int rowLength = kernel * kernel * kernel * c;
+        var result = Tensor.Zeros(outGrid * outGrid * outGrid, rowLength);
+        var src = x.Data;
+        var dst = result.Data;
+        Parallel.For(0, outGrid, o0 =>
+        {
+            for (int o1 = 0; o1 < outGrid; o1++)
+                for (int o2 = 0; o2 < outGrid; o2++)
+                {
+                    int row = (o0 * outGrid + o1) * outGrid + o2;
+                    var outRow = dst.AsSpan(row * rowLength, rowLength);
+                    for (int k0 = 0; k0 < kernel; k0++)
+                    {
+                        int i0 = o0 * stride + k0 - pad;
+                        if ((uint)i0 >= (uint)grid) continue;
+                        for (int k1 = 0; k1 < kernel; k1++)
+                        {
+                            int i1 = o1 * stride + k1 - pad;
+                            if ((uint)i1 >= (uint)grid) continue;
+                            int lo = Math.Max(0, pad - o2 * stride);                       // first k2 inside
+                            int hi = Math.Min(kernel, grid - o2 * stride + pad);            // one past the last
+                            if (hi <= lo) continue;
+                            int i2 = o2 * stride + lo - pad;
+                            src.AsSpan(((i0 * grid + i1) * grid + i2) * c, (hi - lo) * c)
+                               .CopyTo(outRow.Slice(((k0 * kernel + k1) * kernel + lo) * c));
+                        }
+                    }
+                }
+        });
+        return result;
+    }
+
+    public Tensor DepthToSpace2(Tensor x, int grid)
+    {
+        int c8 = x.Columns;
+        if (c8 % 8 != 0 || x.Rows != grid * grid * grid) throw new ArgumentException($"DepthToSpace2: {x} is not [{grid}³, 8·C].");
+        int c = c8 / 8, g2 = 2 * grid;
+        var result = Tensor.Zeros(g2 * g2 * g2, c);
+        var src = x.Data;
+        var dst = result.Data;
+        Parallel.For(0, grid, i =>
+        {
+            for (int j = 0; j < grid; j++)
+                for (int k = 0; k < grid; k++)
+                {
+                    int row = (i * grid + j) * grid + k;
+                    for (int s = 0; s < 8; s++)
+                    {
+                        int a = s >> 2, b = (s >> 1) & 1, g = s & 1;
+                        int outRow = ((2 * i + a) * g2 + 2 * j + b) * g2 + 2 * k + g;
+                        src.AsSpan(row * c8 + s * c, c).CopyTo(dst.AsSpan(outRow * c, c));
+                    }
+                }
+        });
+        return result;
+    }
+
+    /// <summary>Runs a row kernel over all rows, in parallel when there is enough work.</summary>
+    internal static void ForRows(int rows, int columns, Action<int> body)
+    {
+        if ((long)rows * columns < 32_768 || rows < 4)
+        {
+            for (int r = 0; r < rows; r++) body(r);
+            return;
+        }
+        int chunks = Math.Min(rows, Environment.ProcessorCount * 4);
+        Parallel.For(0, chunks, ch =>
+        {
+            int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
+            for (int r = r0; r < r1; r++) body(r);
+        });
+    }
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SlicerBridge.Inference.Tensors.Cpu;
+
+/// <summary>
+/// Single-precision GEMM C[M,N] (+)= A[M,K] · B[K,N], B pre-packed in panels (<see cref="PackedPanels"/>).
+/// Blocked in the manner of BLIS/GotoBLAS: K in slices of <see cref="KC"/>, M in blocks of <see cref="MC"/>
+/// (A packed into MR-row strips that stay in L2), an MR × NR register-tile micro-kernel (6 × 16 with 256-bit FMA:
+/// 12 accumulators). Work is split into independent (row block, column chunk) tasks over the cores.
+/// </summary>
+public static unsafe class Sgemm
+{
+    public const int MR = 6;
+    public const int NR = 16;
+    public const int KC = 256;
+    public const int MC = 96;
+    private const int NC = 256;
+
+    /// <summary>
+    /// C = A·B (or C += A·B when <paramref name="accumulate"/>). A is row-major with stride <paramref name="lda"/>,
+    /// C with stride <paramref name="ldc"/>. <paramref name="parallel"/> = false keeps the call on the calling thread
+    /// (for callers that already parallelise, e.g. over attention heads).
+    /// </summary>
+    public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedPanels b, Span<float> c, int ldc, bool accumulate, bool parallel = true)
+    {
+        int n = b.N, k = b.K;
+        if (m == 0 || n == 0) return;
+        if (a.Length < (long)(m - 1) * lda + k) throw new ArgumentException("A is smaller than M × K.");
+        if (c.Length < (long)(m - 1) * ldc + n) throw new ArgumentException("C is smaller than M × N.");
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        int rowBlocks = (m + MC - 1) / MC;
+        int colChunks = (n + NC - 1) / NC;
+        int tasks = rowBlocks * colChunks;
+        fixed (float* pa = a, pc = c, pb = b.Data)
+        {
+            var job = new Job(pa, lda, pb, k, n, pc, ldc, m, accumulate, colChunks);
+            long flops = 2L * m * n * k;
+            if (!parallel || tasks == 1 || flops < 4_000_000 || Environment.ProcessorCount == 1)
+            {
+                for (int t = 0; t < tasks; t++) job.Run(t);
+            }
+            else
+            {
+                Parallel.For(0, tasks, job.Run);
+            }
+        }
+    }
+
+    private sealed class Job(float* a, int lda, float* b, int k, int n, float* c, int ldc, int m, bool accumulate, int colChunks)
+    {
+        public void Run(int task)
+        {
+            int i0 = task / colChunks * MC;
+            int j0 = task % colChunks * NC;
+            int mb = Math.Min(MC, m - i0);
+            int nb = Math.Min(NC, n - j0);
+            float[] packA = ArrayPool<float>.Shared.Rent(MC * KC);
+            try
+            {
+                fixed (float* pA = packA)
+                {
+                    for (int p0 = 0; p0 < k; p0 += KC)
+                    {
+                        int kc = Math.Min(KC, k - p0);
+                        PackA(a + (long)i0 * lda + p0, lda, mb, kc, pA);
+                        bool add = accumulate || p0 > 0;
+                        for (int j = 0; j < nb; j += NR)
+                        {
+                            int panel = (j0 + j) / NR;
+                            float* bp = b + ((long)panel * k + p0) * NR;
+                            int nr = Math.Min(NR, nb - j);
+                            for (int i = 0; i < mb; i += MR)
+                            {
+                                int mr = Math.Min(MR, mb - i);
+                                float* cp = c + (long)(i0 + i) * ldc + j0 + j;
+                                if (mr == MR && nr == NR) Kernel(kc, pA + i * kc, bp, cp, ldc, add);
+                                else EdgeKernel(kc, pA + i * kc, bp, cp, ldc, add, mr, nr);
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(packA);
+            }
+        }
+    }
+
+    /// <summary>Packs an mb × kc block of A into MR-row strips: strip s holds kc groups of MR values (zero rows past mb).</summary>
+    private static void PackA(float* a, int lda, int mb, int kc, float* dst)
+    {
+        for (int i = 0; i < mb; i += MR)
+        {
+            int mr = Math.Min(MR, mb - i);
+            float* strip = dst + i * kc;
+            if (mr == MR)
+            {
+                float* r0 = a + (long)i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = strip + p * MR;
+                    s[0] = r0[p]; s[1] = r1[p]; s[2] = r2[p]; s[3] = r3[p]; s[4] = r4[p]; s[5] = r5[p];
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                    for (int r = 0; r < MR; r++)
+                        strip[p * MR + r] = r < mr ? a[(long)(i + r) * lda + p] : 0f;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fmadd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    private static void Kernel(int kc, float* a, float* b, float* c, int ldc, bool add)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var av = Vector256.Create(a[0]); c00 = Fmadd(av, b0, c00); c01 = Fmadd(av, b1, c01);
+            av = Vector256.Create(a[1]); c10 = Fmadd(av, b0, c10); c11 = Fmadd(av, b1, c11);
+            av = Vector256.Create(a[2]); c20 = Fmadd(av, b0, c20); c21 = Fmadd(av, b1, c21);
+            av = Vector256.Create(a[3]); c30 = Fmadd(av, b0, c30); c31 = Fmadd(av, b1, c31);
+            av = Vector256.Create(a[4]); c40 = Fmadd(av, b0, c40); c41 = Fmadd(av, b1, c41);
+            av = Vector256.Create(a[5]); c50 = Fmadd(av, b0, c50); c51 = Fmadd(av, b1, c51);
+            a += MR;
+            b += NR;
+        }
+        Store(c, c00, c01, add); c += ldc;
+        Store(c, c10, c11, add); c += ldc;
+        Store(c, c20, c21, add); c += ldc;
+        Store(c, c30, c31, add); c += ldc;
+        Store(c, c40, c41, add); c += ldc;
+        Store(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool add)
+    {
+        if (add)
+        {
+            lo += Vector256.Load(c);
+            hi += Vector256.Load(c + 8);
+        }
+        lo.Store(c);
+        hi.Store(c + 8);
+    }
+
+    private static void EdgeKernel(int kc, float* a, float* b, float* c, int ldc, bool add, int mr, int nr)
+    {
+        float* tile = stackalloc float[MR * NR];
+        Kernel(kc, a, b, tile, NR, add: false);
+        for (int r = 0; r < mr; r++)
+        {
+            float* dst = c + (long)r * ldc;
+            float* src = tile + r * NR;
+            if (add) for (int j = 0; j < nr; j++) dst[j] += src[j];
+            else for (int j = 0; j < nr; j++) dst[j] = src[j];
+        }
+    }
+}
