@@ -1,0 +1,89 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using SlicerBridge.Inference.Tensors;
+
+namespace SlicerBridge.Inference.Models.SamMed3D;
+
+/// <summary>
+/// Mask decoder (spec §4) with multimask_output = false, as every official script calls it: only mask token 0's
+/// hypernetwork and the first IoU output are computed (tokens 1..3 still take part in the transformer).
+/// </summary>
+public sealed class MaskDecoder
+{
+    private readonly SamMed3DConfig _config;
+    private readonly ITensorBackend _backend;
+    private readonly TwoWayTransformer _transformer;
+    private readonly float[] _iouToken, _maskTokens;
+    private readonly LinearWeights _up0, _up3;
+    private readonly float[] _upNormW, _upNormB;
+    private readonly LinearWeights[] _hyper0, _iouHead;
+
+    public MaskDecoder(SamMed3DConfig config, SamWeights weights)
+    {
+        _config = config;
+        _backend = weights.Backend;
+        const string D = "mask_decoder.";
+        _transformer = new TwoWayTransformer(config, weights);
+        _iouToken = weights.Keep(D + "iou_token.weight");
+        _maskTokens = weights.Keep(D + "mask_tokens.weight");
+        _up0 = weights.ConvTranspose2(D + "output_upscaling.0");
+        _upNormW = weights.Keep(D + "output_upscaling.1.weight");
+        _upNormB = weights.Keep(D + "output_upscaling.1.bias");
+        _up3 = weights.ConvTranspose2(D + "output_upscaling.3");
+        _hyper0 = Enumerable.Range(0, 3).Select(l => weights.Linear($"{D}output_hypernetworks_mlps.0.layers.{l}")).ToArray();
+        _iouHead = Enumerable.Range(0, config.IouHeadDepth).Select(l => weights.Linear($"{D}iou_prediction_head.layers.{l}")).ToArray();
+    }
+
+    /// <summary>Image embedding, dense PE and dense prompt [G³, C]; sparse tokens [N+1, C] → mask-0 low-res logits ((4G)³) and IoU 0.</summary>
+    public (float[] LowResLogits, float Iou) Forward(Tensor embedding, Tensor densePe, Tensor sparse, Tensor dense)
+    {
+        int c = _config.PromptEmbedDim, g = _config.Grid, nOut = 1 + _config.NumMaskTokens;
+        var tokens = Tensor.Zeros(nOut + sparse.Rows, c);
+        _iouToken.CopyTo(tokens.Data, 0);
+        _maskTokens.CopyTo(tokens.Data, c);
+        sparse.Data.CopyTo(tokens.Data, nOut * c);
+        var queries = new Tensor((float[])tokens.Data.Clone(), tokens.Shape);
+        var keys = new Tensor((float[])embedding.Data.Clone(), embedding.Shape);
+        _backend.Add(dense, keys);
+        _transformer.Forward(queries, keys, tokens, densePe);
+
+        // Upscaling: ConvT k2 s2 → LayerNorm3d → GELU → ConvT k2 s2 → GELU, as GEMMs plus depth-to-space.
+        var u1 = Tensor.Zeros(g * g * g, _up0.OutFeatures);
+        _backend.Linear(keys, _up0, u1);
+        var x1 = _backend.DepthToSpace2(u1, g);
+        _backend.LayerNorm(x1, _upNormW, _upNormB, 1e-6f, x1);
+        _backend.Activate(x1, Activation.Gelu);
+        var u2 = Tensor.Zeros(x1.Rows, _up3.OutFeatures);
+        _backend.Linear(x1, _up3, u2);
+        var upscaled = _backend.DepthToSpace2(u2, 2 * g);
+        _backend.Activate(upscaled, Activation.Gelu);
+
+        var w = Mlp(_hyper0, new Tensor(queries.Row(1).ToArray(), 1, c));
+        int channels = upscaled.Columns;
+        var logits = new float[upscaled.Rows];
+        CpuRows(logits.Length, r => logits[r] = TensorPrimitives.Dot(upscaled.Data.AsSpan(r * channels, channels), w.Data));
+        var iou = Mlp(_iouHead, new Tensor(queries.Row(0).ToArray(), 1, c));
+        return (logits, iou.Data[0]);
+    }
+
+    /// <summary>Linear layers with ReLU between them (the official MLP class).</summary>
+    private Tensor Mlp(LinearWeights[] layers, Tensor x)
+    {
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var y = Tensor.Zeros(x.Rows, layers[i].OutFeatures);
+            _backend.Linear(x, layers[i], y, i < layers.Length - 1 ? Activation.Relu : Activation.None);
+            x = y;
+        }
+        return x;
+    }
+
+    private static void CpuRows(int rows, Action<int> body)
+    {
+        int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, rows / 1024));
+        Parallel.For(0, chunks, ch =>
+        {
+            int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
+            for (int r = r0; r < r1; r++) body(r);
+        });
+    }
+}
