@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SlicerBridge.Inference.Volumes;
 
 namespace SlicerBridge.Inference.Models.SamMed3D.Pipeline;
@@ -25,14 +27,22 @@ internal readonly struct TrilinearSampler
         _step2 = Linear(m, lattice.ColumnK);
     }
 
-    /// <summary>Source continuous index of lattice voxel (a0, a1, a2).</summary>
-    public Vec3 SourceIndex(int a0, int a1, int a2) => _origin + _step0 * a0 + _step1 * a1 + _step2 * a2;
+    /// <summary>Source continuous index of lattice voxel (0,0,0).</summary>
+    public Vec3 Origin => _origin;
 
-    public bool TrySample(int a0, int a1, int a2, out float value)
+    /// <summary>Source index step for one voxel along lattice axis 0, 1 or 2.</summary>
+    public Vec3 Step(int axis) => axis switch { 0 => _step0, 1 => _step1, 2 => _step2, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>The source axis (0 = I, 1 = J, 2 = K) a lattice axis moves along most.</summary>
+    public int DominantSourceAxis(int axis)
     {
-        double x = _origin.X + _step0.X * a0 + _step1.X * a1 + _step2.X * a2;
-        double y = _origin.Y + _step0.Y * a0 + _step1.Y * a1 + _step2.Y * a2;
-        double z = _origin.Z + _step0.Z * a0 + _step1.Z * a1 + _step2.Z * a2;
+        Vec3 s = Step(axis);
+        double x = Math.Abs(s.X), y = Math.Abs(s.Y), z = Math.Abs(s.Z);
+        return x >= y && x >= z ? 0 : y >= z ? 1 : 2;
+    }
+
+    public bool TrySample(double x, double y, double z, out float value)
+    {
         // Written so that NaN counts as outside (ITK IsInsideBuffer).
         if (!(x >= -0.5 && x < _nx - 0.5 && y >= -0.5 && y < _ny - 0.5 && z >= -0.5 && z < _nz - 0.5))
         {
@@ -43,21 +53,26 @@ internal readonly struct TrilinearSampler
         return true;
     }
 
+    // Only called inside [−0.5, n−0.5): below index 0 the truncation lands on 0 and the weight is zeroed,
+    // beyond n−1 the upper neighbour is the edge voxel itself.
     private double Interpolate(double x, double y, double z)
     {
-        int x0 = (int)Math.Floor(x), y0 = (int)Math.Floor(y), z0 = (int)Math.Floor(z);
-        double fx = x - x0, fy = y - y0, fz = z - z0;
-        int x1 = Math.Min(x0 + 1, _nx - 1), y1 = Math.Min(y0 + 1, _ny - 1), z1 = Math.Min(z0 + 1, _nz - 1);
-        x0 = Math.Max(x0, 0); y0 = Math.Max(y0, 0); z0 = Math.Max(z0, 0);
-
+        int x0 = (int)x, y0 = (int)y, z0 = (int)z;
+        double fx = x < 0 ? 0 : x - x0, fy = y < 0 ? 0 : y - y0, fz = z < 0 ? 0 : z - z0;
+        int dx = x0 + 1 < _nx ? 1 : 0;
+        long dy = y0 + 1 < _ny ? _nx : 0;
         long plane = (long)_nx * _ny;
-        long r00 = z0 * plane + (long)y0 * _nx, r01 = z0 * plane + (long)y1 * _nx;
-        long r10 = z1 * plane + (long)y0 * _nx, r11 = z1 * plane + (long)y1 * _nx;
-        float[] v = _voxels;
-        double c00 = v[r00 + x0] + fx * (v[r00 + x1] - v[r00 + x0]);
-        double c01 = v[r01 + x0] + fx * (v[r01 + x1] - v[r01 + x0]);
-        double c10 = v[r10 + x0] + fx * (v[r10 + x1] - v[r10 + x0]);
-        double c11 = v[r11 + x0] + fx * (v[r11 + x1] - v[r11 + x0]);
+        long dz = z0 + 1 < _nz ? plane : 0;
+
+        ref float v = ref MemoryMarshal.GetArrayDataReference(_voxels);
+        ref float p000 = ref Unsafe.Add(ref v, (nint)(z0 * plane + (long)y0 * _nx + x0));
+        ref float p010 = ref Unsafe.Add(ref p000, (nint)dy);
+        ref float p100 = ref Unsafe.Add(ref p000, (nint)dz);
+        ref float p110 = ref Unsafe.Add(ref p100, (nint)dy);
+        double c00 = p000 + fx * (Unsafe.Add(ref p000, dx) - p000);
+        double c01 = p010 + fx * (Unsafe.Add(ref p010, dx) - p010);
+        double c10 = p100 + fx * (Unsafe.Add(ref p100, dx) - p100);
+        double c11 = p110 + fx * (Unsafe.Add(ref p110, dx) - p110);
         double c0 = c00 + fy * (c01 - c00);
         double c1 = c10 + fy * (c11 - c10);
         return c0 + fz * (c1 - c0);
