@@ -10,8 +10,8 @@ public static class BridgeCli
         var root = new RootCommand("SlicerBridge: interactive 3D segmentation server for 3D Slicer (OpenIGTLink)");
         new ServeCommand.ServeOptions().AddTo(root); // no subcommand = serve
         root.Add(ServeCommand.Create());
-        root.Add(SegmentCommand.Create());
-        // model-run (SAM-Med3D, branch samio) joins here once merged: root.Add(ModelRunCommand.Create());
+        root.Add(SegmentCommand.Create(Hosting.ModelFactories.BuiltIn()));
+        root.Add(ModelRunCommand.Create());
         return root;
     }
 }

@@ -29,9 +29,9 @@ public static class SegmentCommand
             Description = "A click in RAS mm: R,A,S (positive) or R,A,S,label (1 positive, 0 negative); repeat for more",
             Required = true,
         };
-        var model = new Option<string>("--model", "-m") { Description = "Model kind: growcut (default) or another registered kind", DefaultValueFactory = _ => "growcut" };
+        var model = new Option<string>("--model", "-m") { Description = "Model kind: growcut (default) or sam-med3d (needs --checkpoint)", DefaultValueFactory = _ => "growcut" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file for models with weights" };
-        var config = new Option<string?>("--config") { Description = "Model configuration file (GrowCut: JSON options)" };
+        var config = new Option<string?>("--config") { Description = "Model configuration: a JSON file (GrowCut options; SAM-Med3D config/pipeline) or a preset name (sam-med3d-turbo, sam-med3d-turbo-ct)" };
         var roi = new Option<string?>("--roi") { Description = "Region of interest: two opposite RAS corners R1,A1,S1,R2,A2,S2 (mm)" };
 
         var command = new Command("segment", "Segment a volume file from clicks and write the mask");
@@ -109,7 +109,8 @@ public static class SegmentCommand
             throw new SegmentUsageException($"--output '{a.Output}': folder '{outputDirectory}' does not exist.");
         if (a.Points.Count == 0) throw new SegmentUsageException("At least one --point is required.");
         if (a.Checkpoint is not null && !File.Exists(a.Checkpoint)) throw new SegmentUsageException($"--checkpoint '{a.Checkpoint}' does not exist.");
-        if (a.Config is not null && !File.Exists(a.Config)) throw new SegmentUsageException($"--config '{a.Config}' does not exist.");
+        bool configIsFile = a.Config is not null && (a.Config.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || a.Config.Contains('/') || a.Config.Contains('\\'));
+        if (configIsFile && !File.Exists(a.Config)) throw new SegmentUsageException($"--config '{a.Config}' does not exist.");
         var points = a.Points.Select(SegmentArgumentParser.ParsePoint).ToList();
         return new Plan(points, a.Roi is null ? null : SegmentArgumentParser.ParseRoi(a.Roi));
     }

@@ -1,5 +1,6 @@
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.GrowCut;
+using SlicerBridge.Inference.Models.SamMed3D;
 
 namespace SlicerBridge.Host.Hosting;
 
@@ -9,6 +10,6 @@ public static class ModelFactories
     public static List<IModelFactory> BuiltIn() =>
     [
         new GrowCutModelFactory(),
-        // SAM-Med3D ("sam-med3d", branches tensor/samio) joins here once merged: new SamMed3DModelFactory().
+        new SamMed3DModelFactory(),
     ];
 }
