@@ -48,7 +48,8 @@ public static class CropPasteBack
                 {
                     Vec3 row = baseIndex + stepJ * j + stepK * k;
                     byte* targetRow = destination + ((long)k * sizeJ + j) * sizeI;
-                    for (int i = lo.I; i <= hi.I; i++)
+                    var (from, to) = RowSpan(row, stepI, limit, lo.I, hi.I);
+                    for (int i = from; i <= to; i++)
                     {
                         double x = row.X + stepI.X * i, y = row.Y + stepI.Y * i, z = row.Z + stepI.Z * i;
                         if (!(x >= -0.5 && x < limit && y >= -0.5 && y < limit && z >= -0.5 && z < limit)) continue;
@@ -57,13 +58,37 @@ public static class CropPasteBack
                             targetRow[i] = 0;
                             continue;
                         }
-                        int a0 = (int)Math.Floor(x + 0.5), a1 = (int)Math.Floor(y + 0.5), a2 = (int)Math.Floor(z + 0.5);
+                        // x + 0.5 ≥ 0 here, so truncation is the floor: round half up, as ITK does.
+                        int a0 = (int)(x + 0.5), a1 = (int)(y + 0.5), a2 = (int)(z + 0.5);
                         byte value = source[(a0 * n + a1) * n + a2];
                         if (!union || value != 0) targetRow[i] = value;
                     }
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// The i range (inclusive, one voxel of slack) over which row + stepI·i can lie inside [−0.5, limit) on every
+    /// crop axis; the per-voxel test still decides, this only skips what an oblique crop's bounding box adds.
+    /// </summary>
+    private static (int From, int To) RowSpan(Vec3 row, Vec3 stepI, double limit, int from, int to)
+    {
+        double lower = from, upper = to;
+        for (int axis = 0; axis < 3; axis++)
+        {
+            double start = row[axis], step = stepI[axis];
+            if (Math.Abs(step) < 1e-12)
+            {
+                if (!(start >= -0.5 && start < limit)) return (0, -1);
+                continue;
+            }
+            double a = (-0.5 - start) / step, b = (limit - start) / step;
+            lower = Math.Max(lower, Math.Min(a, b));
+            upper = Math.Min(upper, Math.Max(a, b));
+        }
+        if (lower > upper + 2) return (0, -1);
+        return ((int)Math.Max(from, Math.Floor(lower) - 1), (int)Math.Min(to, Math.Ceiling(upper) + 1));
     }
 
     /// <summary>Inclusive target index box around the crop's extent (its 8 corners), clipped to the target.</summary>
