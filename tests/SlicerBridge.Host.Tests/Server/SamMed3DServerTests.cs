@@ -1,0 +1,95 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SlicerBridge.Host.Tests.Support;
+using SlicerBridge.Inference.Volumes;
+using SlicerBridge.Protocol;
+
+namespace SlicerBridge.Host.Tests.Server;
+
+/// <summary>
+/// SAM-Med3D through the server, configured like a user would (Models:List with kind sam-med3d and a checkpoint),
+/// with the tiny fixture checkpoint: labelmap on the input grid with the request metadata, the second client on the
+/// same scan reuses the cached embedding, a checkpoint that does not fit its configuration is a FAIL that leaves the server working.
+/// </summary>
+public class SamMed3DServerTests
+{
+    private static string Fixture(string file)
+    {
+        string shared = Environment.GetEnvironmentVariable("SLICERBRIDGE_SHARED") is { Length: > 0 } s ? s : FindShared();
+        return Path.Combine(shared, "fixtures", "sam-med3d-tiny", file);
+    }
+
+    private static string FindShared()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SlicerBridge.sln")))
+                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
+        throw new InvalidOperationException("SlicerBridge.sln not found");
+    }
+
+    private static Dictionary<string, string?> Settings() => new()
+    {
+        ["Models:List:2:Name"] = "sam", ["Models:List:2:Kind"] = "sam-med3d",
+        ["Models:List:2:Checkpoint"] = Fixture("checkpoint.pth"), ["Models:List:2:Config"] = Fixture("fixture.json"),
+        // The tiny checkpoint under the turbo preset: loads on first use and fails the shape check.
+        ["Models:List:3:Name"] = "sam-mismatch", ["Models:List:3:Kind"] = "sam-med3d",
+        ["Models:List:3:Checkpoint"] = Fixture("checkpoint.pth"), ["Models:List:3:Config"] = "sam-med3d-turbo",
+    };
+
+    private static ImageMessage Ball(string name)
+    {
+        const int n = 48;
+        var values = new short[n * n * n];
+        for (int k = 0; k < n; k++) for (int j = 0; j < n; j++) for (int i = 0; i < n; i++)
+            values[(k * n + j) * n + i] = (short)((new Vec3(i, j, k) - new Vec3(24, 24, 24)).Length <= 10 ? 300 : 40 + (i + j + k) % 5);
+        var image = new ImageMessage(name, IgtlScalarType.Int16, 1, n, n, n, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        image.SetIjkToRas(TestImages.Identity);
+        return image;
+    }
+
+    [Fact]
+    public async Task SamMed3D_answers_a_click_with_a_labelmap_on_the_input_grid()
+    {
+        await using var server = await BridgeTestServer.StartAsync(Settings());
+        await using var client = await server.ConnectAsync();
+        var image = Ball("ball");
+        await client.SendAsync(image);
+        var (model, _) = await client.CommandAsync("SetModel", """{"model":"sam"}""");
+        Assert.Equal("SUCCESS", model.Metadata["Status"]);
+        await client.SendAsync(TestImages.Points("PromptPos", (24, 24, 24)));
+        using var result = await client.ReceiveAsync<ImageMessage>(120);
+        Assert.Equal("sam", result.Metadata["Model"]);
+        Assert.Equal(IgtlScalarType.UInt8, result.ScalarType);
+        TestImages.AssertSameGeometry(image, result);
+        Assert.All(result.Pixels.ToArray(), b => Assert.True(b <= 1));
+
+        // A second client on the same scan: served from the shared embedding cache.
+        await using var second = await server.ConnectAsync();
+        await second.SendAsync(Ball("ball-copy"));
+        await second.CommandAsync("SetModel", """{"model":"sam"}""");
+        await second.SendAsync(TestImages.Points("PromptPos", (24, 24, 24)));
+        using var again = await second.ReceiveAsync<ImageMessage>(120);
+        Assert.Equal(result.Pixels.ToArray(), again.Pixels.ToArray());
+        var (status, _) = await second.CommandAsync("ListModels", "{}");
+        using var doc = JsonDocument.Parse(status.Content);
+        var sam = doc.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "sam");
+        Assert.True(sam.GetProperty("loaded").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SamMed3D_with_a_checkpoint_that_does_not_fit_fails_clearly_and_the_server_keeps_working()
+    {
+        await using var server = await BridgeTestServer.StartAsync(Settings());
+        await using var client = await server.ConnectAsync();
+        await client.SendAsync(Ball("ball"));
+        var (reply, _) = await client.CommandAsync("Segment", """{"model":"sam-mismatch","points":[{"ras":[24,24,24],"label":1}]}""");
+        Assert.Equal("FAIL", reply.Metadata["Status"]);
+        Assert.Contains("does not match the model configuration", reply.Metadata["ErrorMessage"]);
+
+        var (ok, _) = await client.CommandAsync("SetModel", """{"model":"growcut"}""");
+        Assert.Equal("SUCCESS", ok.Metadata["Status"]);
+        await client.SendAsync(TestImages.Points("PromptPos", (24, 24, 24)));
+        using var result = await client.ReceiveAsync<ImageMessage>(60);
+        Assert.Equal("growcut", result.Metadata["Model"]);
+    }
+}
