@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SlicerBridge.Inference.Checkpoints;
 using SlicerBridge.Inference.Models.SamMed3D;
+using SlicerBridge.Inference.Tensors;
 
 namespace SlicerBridge.Bench.Tensors;
 
@@ -45,12 +46,25 @@ public sealed class SamTurboBench : IBenchCommand
             if (r > 0) decoder.Add(sw.Elapsed.TotalMilliseconds);
             previous = r % 3 == 2 ? [] : output.LowResLogits;
         }
+        OpProfiler.Enabled = true;
+        OpProfiler.Reset();
+        network.EncodeImage(crop, CancellationToken.None);
+        var encoderOps = OpProfiler.Snapshot();
+        OpProfiler.Reset();
+        previous = [];
+        for (int r = 0; r < 3; r++) previous = network.Decode(embedding!, clicks[..(r + 1)], previous).LowResLogits;
+        var decoderOps = OpProfiler.Snapshot();
+        OpProfiler.Enabled = false;
         double peakMiB = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
         Console.WriteLine($"backend: {network.Backend.Name}");
         Console.WriteLine($"weights: {network.WeightBytes / 1048576.0:F0} MiB packed, load {loadMs:F0} ms (seeded, no file I/O)");
         Console.WriteLine($"encoder: median {Median(encoder):F0} ms, min {encoder.Min():F0} ms over {encoder.Count}");
         Console.WriteLine($"decoder: median {Median(decoder):F1} ms, min {decoder.Min():F1} ms over {decoder.Count} clicks (1-3 points)");
         Console.WriteLine($"peak working set: {peakMiB:F0} MiB");
+        Console.WriteLine("encoder ops (one pass):");
+        foreach (var (op, ms, calls) in encoderOps) Console.WriteLine($"  {op,-16} {ms,8:F1} ms  {calls,5} calls");
+        Console.WriteLine("decoder ops (three clicks):");
+        foreach (var (op, ms, calls) in decoderOps) Console.WriteLine($"  {op,-16} {ms,8:F1} ms  {calls,5} calls");
         return 0;
     }
 

@@ -36,14 +36,15 @@ public interface ITensorBackend
     /// <summary>
     /// 3D im2col, channel-last: x is a D×D×D grid [D³, C]; output [(Do)³, k³·C] with Do = (D + 2·pad − k)/stride + 1,
     /// column order (k0, k1, k2, c) — the order of a Conv3d weight permuted to (out, k0, k1, k2, in). Zero padding.
+    /// <paramref name="output"/> has the shape of <see cref="TensorBackendExtensions.Im2ColShape"/>; every element is written.
     /// </summary>
-    Tensor Im2Col(Tensor x, int grid, int kernel, int stride, int pad);
+    void Im2Col(Tensor x, int grid, int kernel, int stride, int pad, Tensor output);
 
     /// <summary>
     /// Inverse of a kernel-2 stride-2 transposed conv's GEMM: x [G³, 8·C] with column order (α, β, γ, c) →
     /// [(2G)³, C] where out[(2i+α, 2j+β, 2k+γ), c] = x[(i,j,k), (α,β,γ,c)].
     /// </summary>
-    Tensor DepthToSpace2(Tensor x, int grid);
+    void DepthToSpace2(Tensor x, int grid, Tensor output);
 }
 
 /// <summary>A Linear layer's weights as the backend keeps them.</summary>

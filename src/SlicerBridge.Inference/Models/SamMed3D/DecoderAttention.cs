@@ -14,19 +14,19 @@ public sealed class DecoderAttention(SamWeights weights, string prefix, int head
     private readonly LinearWeights _v = weights.Linear(prefix + ".v_proj");
     private readonly LinearWeights _out = weights.Linear(prefix + ".out_proj");
 
-    /// <summary>Returns out_proj(attention(q, k, v)) as a new [Nq, dim] tensor.</summary>
-    public Tensor Forward(Tensor q, Tensor k, Tensor v)
+    /// <summary>Returns out_proj(attention(q, k, v)) as a new [Nq, dim] tensor from <paramref name="arena"/>.</summary>
+    public Tensor Forward(Tensor q, Tensor k, Tensor v, TensorArena arena)
     {
         int inner = _q.OutFeatures;
-        var qp = Tensor.Zeros(q.Rows, inner);
-        var kp = Tensor.Zeros(k.Rows, inner);
-        var vp = Tensor.Zeros(v.Rows, inner);
+        var qp = arena.Rent(q.Rows, inner);
+        var kp = arena.Rent(k.Rows, inner);
+        var vp = arena.Rent(v.Rows, inner);
         _backend.Linear(q, _q, qp);
         _backend.Linear(k, _k, kp);
         _backend.Linear(v, _v, vp);
-        var attended = Tensor.Zeros(q.Rows, inner);
+        var attended = arena.Rent(q.Rows, inner);
         _backend.Attention(qp, kp, vp, heads, attended);
-        var result = Tensor.Zeros(q.Rows, _out.OutFeatures);
+        var result = arena.Rent(q.Rows, _out.OutFeatures);
         _backend.Linear(attended, _out, result);
         return result;
     }

@@ -41,12 +41,12 @@ public sealed class EncoderBlock
     }
 
     /// <summary>Work buffers shared by the blocks of one forward pass.</summary>
-    public sealed class Scratch(int tokens, int dim)
+    public sealed class Scratch(TensorArena arena, int tokens, int dim)
     {
-        public Tensor Normed { get; } = Tensor.Zeros(tokens, dim);
-        public Tensor Qkv { get; } = Tensor.Zeros(tokens, 3 * dim);
-        public Tensor Attended { get; } = Tensor.Zeros(tokens, dim);
-        public Tensor Hidden { get; } = Tensor.Zeros(tokens, 4 * dim);
+        public Tensor Normed { get; } = arena.Rent(tokens, dim);
+        public Tensor Qkv { get; } = arena.Rent(tokens, 3 * dim);
+        public Tensor Attended { get; } = arena.Rent(tokens, dim);
+        public Tensor Hidden { get; } = arena.Rent(tokens, 4 * dim);
     }
 
     public void Forward(Tensor x, Scratch s)

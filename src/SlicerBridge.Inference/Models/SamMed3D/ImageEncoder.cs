@@ -34,26 +34,31 @@ public sealed class ImageEncoder
     }
 
     /// <summary>Crop [S0][S1][S2] (axis 2 fastest) → embedding channel-last [G³, PromptEmbedDim].</summary>
-    public Tensor Forward(ReadOnlySpan<float> crop, CancellationToken cancellationToken)
+    public Tensor Forward(ReadOnlySpan<float> crop, TensorArena arena, CancellationToken cancellationToken)
     {
         int s = _config.ImageSize, g = _config.Grid, p = _config.PatchSize;
         if (crop.Length != s * s * s) throw new ArgumentException($"The encoder takes a {s}³ crop, got {crop.Length} values.");
-        var patches = _backend.Im2Col(new Tensor(crop.ToArray(), s * s * s, 1), s, p, p, 0);
-        var x = Tensor.Zeros(g * g * g, _config.EmbedDim);
+        var input = arena.Rent(s * s * s, 1);
+        crop.CopyTo(input.Data);
+        var patches = arena.Rent(TensorBackendExtensions.Im2ColShape(s, 1, p, p, 0));
+        _backend.Im2Col(input, s, p, p, 0, patches);
+        var x = arena.Rent(g * g * g, _config.EmbedDim);
         _backend.Linear(patches, _patchEmbed, x);
         _backend.Add(new Tensor(_posEmbed, x.Shape), x);
-        var scratch = new EncoderBlock.Scratch(g * g * g, _config.EmbedDim);
+        var scratch = new EncoderBlock.Scratch(arena, g * g * g, _config.EmbedDim);
         foreach (var block in _blocks)
         {
             cancellationToken.ThrowIfCancellationRequested();
             block.Forward(x, scratch);
         }
         int o = _config.PromptEmbedDim;
-        var y = Tensor.Zeros(g * g * g, o);
+        var y = arena.Rent(g * g * g, o);
         _backend.Linear(x, _neckConv1, y);
         _backend.LayerNorm(y, _neckNorm1W, _neckNorm1B, 1e-6f, y);
-        var z = Tensor.Zeros(g * g * g, o);
-        _backend.Linear(_backend.Im2Col(y, g, 3, 1, 1), _neckConv3, z);
+        var z = arena.Rent(g * g * g, o);
+        var columns = arena.Rent(TensorBackendExtensions.Im2ColShape(g, o, 3, 1, 1));
+        _backend.Im2Col(y, g, 3, 1, 1, columns);
+        _backend.Linear(columns, _neckConv3, z);
         _backend.LayerNorm(z, _neckNorm3W, _neckNorm3B, 1e-6f, z);
         return z;
     }

@@ -34,27 +34,29 @@ public sealed class MaskDecoder
     }
 
     /// <summary>Image embedding, dense PE and dense prompt [G³, C]; sparse tokens [N+1, C] → mask-0 low-res logits ((4G)³) and IoU 0.</summary>
-    public (float[] LowResLogits, float Iou) Forward(Tensor embedding, Tensor densePe, Tensor sparse, Tensor dense)
+    public (float[] LowResLogits, float Iou) Forward(Tensor embedding, Tensor densePe, Tensor sparse, Tensor dense, TensorArena arena)
     {
         int c = _config.PromptEmbedDim, g = _config.Grid, nOut = 1 + _config.NumMaskTokens;
         var tokens = Tensor.Zeros(nOut + sparse.Rows, c);
         _iouToken.CopyTo(tokens.Data, 0);
         _maskTokens.CopyTo(tokens.Data, c);
         sparse.Data.CopyTo(tokens.Data, nOut * c);
-        var queries = new Tensor((float[])tokens.Data.Clone(), tokens.Shape);
-        var keys = new Tensor((float[])embedding.Data.Clone(), embedding.Shape);
+        var queries = arena.Copy(tokens);
+        var keys = arena.Copy(embedding);
         _backend.Add(dense, keys);
-        _transformer.Forward(queries, keys, tokens, densePe);
+        _transformer.Forward(queries, keys, tokens, densePe, arena);
 
         // Upscaling: ConvT k2 s2 → LayerNorm3d → GELU → ConvT k2 s2 → GELU, as GEMMs plus depth-to-space.
-        var u1 = Tensor.Zeros(g * g * g, _up0.OutFeatures);
+        var u1 = arena.Rent(g * g * g, _up0.OutFeatures);
         _backend.Linear(keys, _up0, u1);
-        var x1 = _backend.DepthToSpace2(u1, g);
+        var x1 = arena.Rent(8 * g * g * g, _up0.OutFeatures / 8);
+        _backend.DepthToSpace2(u1, g, x1);
         _backend.LayerNorm(x1, _upNormW, _upNormB, 1e-6f, x1);
         _backend.Activate(x1, Activation.Gelu);
-        var u2 = Tensor.Zeros(x1.Rows, _up3.OutFeatures);
+        var u2 = arena.Rent(x1.Rows, _up3.OutFeatures);
         _backend.Linear(x1, _up3, u2);
-        var upscaled = _backend.DepthToSpace2(u2, 2 * g);
+        var upscaled = arena.Rent(8 * x1.Rows, _up3.OutFeatures / 8);
+        _backend.DepthToSpace2(u2, 2 * g, upscaled);
         _backend.Activate(upscaled, Activation.Gelu);
 
         var w = Mlp(_hyper0, new Tensor(queries.Row(1).ToArray(), 1, c));

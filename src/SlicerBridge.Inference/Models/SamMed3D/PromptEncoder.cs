@@ -92,20 +92,26 @@ public sealed class PromptEncoder
     /// Mask prompt: logits (LowRes³) → Conv k2 s2 → LayerNorm3d → GELU → Conv k2 s2 → LayerNorm3d → GELU → Conv 1×1 → [G³, C].
     /// The first click passes zeros, never no_mask_embed (spec §3: the official pipeline always passes a mask).
     /// </summary>
-    public Tensor EmbedMask(ReadOnlySpan<float> lowResLogits)
+    public Tensor EmbedMask(ReadOnlySpan<float> lowResLogits, TensorArena arena)
     {
         int r = _config.LowResSize, g = _config.Grid, q = _config.MaskInChans / 4;
-        var input = lowResLogits.IsEmpty ? new float[r * r * r] : lowResLogits.ToArray();
-        if (input.Length != r * r * r) throw new ArgumentException($"The mask prompt must be {r}³ logits, got {input.Length}.");
-        var x1 = Tensor.Zeros((r / 2) * (r / 2) * (r / 2), q);
-        _backend.Linear(_backend.Im2Col(new Tensor(input, r * r * r, 1), r, 2, 2, 0), _down0, x1);
+        if (!lowResLogits.IsEmpty && lowResLogits.Length != r * r * r)
+            throw new ArgumentException($"The mask prompt must be {r}³ logits, got {lowResLogits.Length}.");
+        var input = arena.Zeros(r * r * r, 1);
+        lowResLogits.CopyTo(input.Data);
+        var columns1 = arena.Rent(TensorBackendExtensions.Im2ColShape(r, 1, 2, 2, 0));
+        _backend.Im2Col(input, r, 2, 2, 0, columns1);
+        var x1 = arena.Rent((r / 2) * (r / 2) * (r / 2), q);
+        _backend.Linear(columns1, _down0, x1);
         _backend.LayerNorm(x1, _norm1W, _norm1B, 1e-6f, x1);
         _backend.Activate(x1, Activation.Gelu);
-        var x2 = Tensor.Zeros(g * g * g, _config.MaskInChans);
-        _backend.Linear(_backend.Im2Col(x1, r / 2, 2, 2, 0), _down3, x2);
+        var columns2 = arena.Rent(TensorBackendExtensions.Im2ColShape(r / 2, q, 2, 2, 0));
+        _backend.Im2Col(x1, r / 2, 2, 2, 0, columns2);
+        var x2 = arena.Rent(g * g * g, _config.MaskInChans);
+        _backend.Linear(columns2, _down3, x2);
         _backend.LayerNorm(x2, _norm4W, _norm4B, 1e-6f, x2);
         _backend.Activate(x2, Activation.Gelu);
-        var dense = Tensor.Zeros(g * g * g, _config.PromptEmbedDim);
+        var dense = arena.Rent(g * g * g, _config.PromptEmbedDim);
         _backend.Linear(x2, _down6, dense);
         return dense;
     }

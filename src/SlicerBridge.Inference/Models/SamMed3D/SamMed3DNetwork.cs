@@ -50,7 +50,8 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
 
     public SamImageEmbedding EncodeImage(ReadOnlySpan<float> crop, CancellationToken cancellationToken)
     {
-        var embedding = _encoder.Forward(crop, cancellationToken);
+        using var arena = new TensorArena();
+        var embedding = _encoder.Forward(crop, arena, cancellationToken);
         return new SamImageEmbedding(ToChannelsFirst(embedding), Config.PromptEmbedDim, Config.Grid);
     }
 
@@ -58,10 +59,11 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
     {
         int g = Config.Grid, c = Config.PromptEmbedDim;
         if (embedding.Channels != c || embedding.Grid != g) throw new ArgumentException("The embedding was made by a different configuration.");
+        using var arena = new TensorArena();
         var sparse = _prompt.EmbedPoints(points);
-        var dense = _prompt.EmbedMask(previousLowResLogits);
-        var image = FromChannelsFirst(embedding.Data, c, g * g * g);
-        var (logits, iou) = _decoder.Forward(image, _prompt.DensePe, sparse, dense);
+        var dense = _prompt.EmbedMask(previousLowResLogits, arena);
+        var image = FromChannelsFirst(embedding.Data, c, g * g * g, arena);
+        var (logits, iou) = _decoder.Forward(image, _prompt.DensePe, sparse, dense, arena);
         return new SamDecoderOutput
         {
             LowResLogits = logits,
@@ -81,9 +83,9 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
         return result;
     }
 
-    private static Tensor FromChannelsFirst(float[] data, int c, int n)
+    private static Tensor FromChannelsFirst(float[] data, int c, int n, TensorArena arena)
     {
-        var x = Tensor.Zeros(n, c);
+        var x = arena.Rent(n, c);
         for (int ch = 0; ch < c; ch++)
             for (int t = 0; t < n; t++)
                 x.Data[t * c + ch] = data[ch * n + t];

@@ -25,19 +25,19 @@ public sealed class TwoWayTransformer
     }
 
     /// <summary>queries start as the tokens (their own PE); keys = image embedding + dense prompt, keyPe = dense PE. Both are updated in place.</summary>
-    public void Forward(Tensor queries, Tensor keys, Tensor tokenPe, Tensor keyPe)
+    public void Forward(Tensor queries, Tensor keys, Tensor tokenPe, Tensor keyPe, TensorArena arena)
     {
         for (int i = 0; i < _layers.Length; i++)
-            _layers[i].Forward(_backend, queries, keys, tokenPe, keyPe, skipFirstPe: i == 0);
-        var q = Sum(queries, tokenPe);
-        var k = Sum(keys, keyPe);
-        _backend.Add(_final.Forward(q, k, keys), queries);
+            _layers[i].Forward(_backend, arena, queries, keys, tokenPe, keyPe, skipFirstPe: i == 0);
+        var q = Sum(arena, queries, tokenPe);
+        var k = Sum(arena, keys, keyPe);
+        _backend.Add(_final.Forward(q, k, keys, arena), queries);
         _backend.LayerNorm(queries, _finalNormW, _finalNormB, Eps, queries);
     }
 
-    private Tensor Sum(Tensor a, Tensor b)
+    private Tensor Sum(TensorArena arena, Tensor a, Tensor b)
     {
-        var r = new Tensor((float[])a.Data.Clone(), a.Shape);
+        var r = arena.Copy(a);
         _backend.Add(b, r);
         return r;
     }
@@ -60,40 +60,39 @@ public sealed class TwoWayTransformer
 
         private void Norm(ITensorBackend backend, int n, Tensor x) => backend.LayerNorm(x, _norms[2 * (n - 1)], _norms[2 * (n - 1) + 1], Eps, x);
 
-        public void Forward(ITensorBackend backend, Tensor queries, Tensor keys, Tensor tokenPe, Tensor keyPe, bool skipFirstPe)
+        public void Forward(ITensorBackend backend, TensorArena arena, Tensor queries, Tensor keys, Tensor tokenPe, Tensor keyPe, bool skipFirstPe)
         {
             Tensor Plus(Tensor a, Tensor b)
             {
-                var r = new Tensor((float[])a.Data.Clone(), a.Shape);
+                var r = arena.Copy(a);
                 backend.Add(b, r);
                 return r;
             }
             if (skipFirstPe)
             {
                 // Layer 0: queries are replaced by their self-attention, without residual or PE (official code).
-                var attended = _self.Forward(queries, queries, queries);
+                var attended = _self.Forward(queries, queries, queries, arena);
                 attended.Data.CopyTo(queries.Data, 0);
             }
             else
             {
                 var q = Plus(queries, tokenPe);
-                backend.Add(_self.Forward(q, q, queries), queries);
+                backend.Add(_self.Forward(q, q, queries, arena), queries);
             }
             Norm(backend, 1, queries);
 
             var qt = Plus(queries, tokenPe);
-            var kt = Plus(keys, keyPe);
-            backend.Add(_tokenToImage.Forward(qt, kt, keys), queries);
+            var kt = Plus(keys, keyPe); // keys only change at the end of the layer, so kt serves both cross-attentions
+            backend.Add(_tokenToImage.Forward(qt, kt, keys, arena), queries);
             Norm(backend, 2, queries);
 
-            var hidden = Tensor.Zeros(queries.Rows, _lin1.OutFeatures);
+            var hidden = arena.Rent(queries.Rows, _lin1.OutFeatures);
             backend.Linear(queries, _lin1, hidden, Activation.Relu);
             backend.Linear(hidden, _lin2, queries, accumulate: true);
             Norm(backend, 3, queries);
 
             qt = Plus(queries, tokenPe);
-            kt = Plus(keys, keyPe);
-            backend.Add(_imageToToken.Forward(kt, qt, queries), keys);
+            backend.Add(_imageToToken.Forward(kt, qt, queries, arena), keys);
             Norm(backend, 4, keys);
         }
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace SlicerBridge.Inference.Tensors.Cpu;
 
@@ -60,6 +61,7 @@ public static class AttentionKernels
         Parallel.For(0, heads, h => RelPosHead(qkv.Data, s, output.Data, h, g, win, hd, t, c, ld, scale));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RelPosHead(float[] qkv, RelPosAttentionSpec s, float[] output, int h, int g, int win, int hd, int t, int c, int ld, float scale)
     {
         int qOff = h * hd, kOff = c + h * hd, vOff = 2 * c + h * hd;

@@ -27,6 +27,7 @@ public sealed class CpuBackend : ITensorBackend
     public void Linear(Tensor x, LinearWeights weights, Tensor y, Activation activation = Activation.None, bool accumulate = false)
     {
         var w = (CpuLinearWeights)weights;
+        using var profile = OpProfiler.Measure(OpProfiler.Enabled ? $"Linear {x.Rows}x{w.OutFeatures}x{w.InFeatures}" : "Linear");
         if (x.Columns != w.InFeatures) throw new ArgumentException($"Linear expects {w.InFeatures} input features, got {x}.");
         if (y.Columns != w.OutFeatures || y.Rows != x.Rows) throw new ArgumentException($"Linear output {y} does not match [{x.Rows},{w.OutFeatures}].");
         if (accumulate && activation != Activation.None) throw new ArgumentException("An accumulating Linear takes no activation.");
@@ -43,6 +44,7 @@ public sealed class CpuBackend : ITensorBackend
 
     public void LayerNorm(Tensor x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Tensor y)
     {
+        using var profile = OpProfiler.Measure("LayerNorm");
         int n = x.Columns;
         if (gamma.Length != n || beta.Length != n || y.Length != x.Length) throw new ArgumentException($"LayerNorm over {n} features: parameter or output size mismatch.");
         var g = gamma.ToArray();
@@ -52,31 +54,43 @@ public sealed class CpuBackend : ITensorBackend
 
     public void Activate(Tensor x, Activation activation)
     {
+        using var profile = OpProfiler.Measure("Activate");
         int n = x.Columns;
         ForRows(x.Rows, n, r => ElementwiseKernels.Activate(x.Data.AsSpan(r * n, n), activation));
     }
 
     public void Add(Tensor x, Tensor y)
     {
+        using var profile = OpProfiler.Measure("Add");
         if (x.Length != y.Length) throw new ArgumentException($"Add: {x} and {y} differ in size.");
         TensorPrimitives.Add(x.Data, y.Data, y.Data);
     }
 
-    public void Attention(Tensor q, Tensor k, Tensor v, int heads, Tensor output) =>
-        AttentionKernels.MultiHead(q, k, v, heads, output);
-
-    public void RelPosAttention(Tensor qkv, RelPosAttentionSpec spec, Tensor output) =>
-        AttentionKernels.RelPos(qkv, spec, output);
-
-    public Tensor Im2Col(Tensor x, int grid, int kernel, int stride, int pad)
+    public void Attention(Tensor q, Tensor k, Tensor v, int heads, Tensor output)
     {
+        using var profile = OpProfiler.Measure("Attention");
+        AttentionKernels.MultiHead(q, k, v, heads, output);
+    }
+
+    public void RelPosAttention(Tensor qkv, RelPosAttentionSpec spec, Tensor output)
+    {
+        using var profile = OpProfiler.Measure("RelPosAttention");
+        AttentionKernels.RelPos(qkv, spec, output);
+    }
+
+    public void Im2Col(Tensor x, int grid, int kernel, int stride, int pad, Tensor output)
+    {
+        using var profile = OpProfiler.Measure("Im2Col");
         int c = x.Columns;
         if (x.Length != (long)grid * grid * grid * c) throw new ArgumentException($"Im2Col: {x} is not a {grid}³ grid.");
         int outGrid = (grid + 2 * pad - kernel) / stride + 1;
         int rowLength = kernel * kernel * kernel * c;
-        var result = Tensor.Zeros(outGrid * outGrid * outGrid, rowLength);
+        if (output.Rows != outGrid * outGrid * outGrid || output.Columns != rowLength)
+            throw new ArgumentException($"Im2Col output {output} must be [{outGrid * outGrid * outGrid},{rowLength}].");
         var src = x.Data;
-        var dst = result.Data;
+        var dst = output.Data;
+        // Padding taps are skipped below, so they must start at zero; without padding every element is written.
+        if (pad > 0 || (grid - kernel) % stride != 0) Array.Clear(dst);
         Parallel.For(0, outGrid, o0 =>
         {
             for (int o1 = 0; o1 < outGrid; o1++)
@@ -102,17 +116,18 @@ public sealed class CpuBackend : ITensorBackend
                     }
                 }
         });
-        return result;
     }
 
-    public Tensor DepthToSpace2(Tensor x, int grid)
+    public void DepthToSpace2(Tensor x, int grid, Tensor output)
     {
+        using var profile = OpProfiler.Measure("DepthToSpace2");
         int c8 = x.Columns;
         if (c8 % 8 != 0 || x.Rows != grid * grid * grid) throw new ArgumentException($"DepthToSpace2: {x} is not [{grid}³, 8·C].");
         int c = c8 / 8, g2 = 2 * grid;
-        var result = Tensor.Zeros(g2 * g2 * g2, c);
+        if (output.Rows != g2 * g2 * g2 || output.Columns != c)
+            throw new ArgumentException($"DepthToSpace2 output {output} must be [{g2 * g2 * g2},{c}].");
         var src = x.Data;
-        var dst = result.Data;
+        var dst = output.Data;
         Parallel.For(0, grid, i =>
         {
             for (int j = 0; j < grid; j++)
@@ -127,7 +142,6 @@ public sealed class CpuBackend : ITensorBackend
                     }
                 }
         });
-        return result;
     }
 
     /// <summary>Runs a row kernel over all rows, in parallel when there is enough work.</summary>

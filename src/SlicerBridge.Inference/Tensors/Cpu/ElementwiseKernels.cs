@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SlicerBridge.Inference.Tensors.Cpu;
@@ -22,6 +23,7 @@ public static class ElementwiseKernels
     /// Exact-form GELU, 0.5·x·(1 + erf(x/√2)). erf uses Abramowitz–Stegun 7.1.26 (absolute error ≤ 1.5e-7),
     /// so the result differs from PyTorch's by at most about 1e-7·|x|.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gelu(Span<float> x)
     {
         int i = 0;

@@ -8,16 +8,15 @@ namespace SlicerBridge.Inference.Tensors.Cpu;
 /// <summary>
 /// Single-precision GEMM C[M,N] (+)= A[M,K] · B[K,N], B pre-packed in panels (<see cref="PackedPanels"/>).
 /// Blocked in the manner of BLIS/GotoBLAS: K in slices of <see cref="KC"/>, M in blocks of <see cref="MC"/>
-/// (A packed into MR-row strips that stay in L2), an MR × NR register-tile micro-kernel (6 × 16 with 256-bit FMA:
-/// 12 accumulators). Work is split into independent (row block, column chunk) tasks over the cores.
+/// (A packed into MR-row strips that stay in L2; a KC × NR panel of B, 24 KiB, stays in L1), an MR × NR register-tile micro-kernel (6 × 16 with 256-bit FMA:
+/// 12 accumulators). Work is split over the cores by column ranges (rows when there are few columns).
 /// </summary>
 public static unsafe class Sgemm
 {
     public const int MR = 6;
     public const int NR = 16;
-    public const int KC = 256;
+    public const int KC = 384;
     public const int MC = 96;
-    private const int NC = 256;
 
     /// <summary>
     /// C = A·B (or C += A·B when <paramref name="accumulate"/>). A is row-major with stride <paramref name="lda"/>,
@@ -35,32 +34,38 @@ public static unsafe class Sgemm
             if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
             return;
         }
-        int rowBlocks = (m + MC - 1) / MC;
-        int colChunks = (n + NC - 1) / NC;
-        int tasks = rowBlocks * colChunks;
+        long flops = 2L * m * n * k;
+        int workers = !parallel || flops < 4_000_000 ? 1 : Environment.ProcessorCount;
+        // Split the columns among the cores (each packs its rows of A once per K slice and reuses them over its
+        // whole column range); fall back to splitting rows when there are too few column panels.
+        int panels = (n + NR - 1) / NR;
+        bool splitColumns = panels >= 4 * workers;
+        int parts = Math.Max(1, Math.Min(workers, splitColumns ? panels : (m + MR - 1) / MR));
         fixed (float* pa = a, pc = c, pb = b.Data)
         {
-            var job = new Job(pa, lda, pb, k, n, pc, ldc, m, accumulate, colChunks);
-            long flops = 2L * m * n * k;
-            if (!parallel || tasks == 1 || flops < 4_000_000 || Environment.ProcessorCount == 1)
-            {
-                for (int t = 0; t < tasks; t++) job.Run(t);
-            }
-            else
-            {
-                Parallel.For(0, tasks, job.Run);
-            }
+            var job = new Job(pa, lda, pb, k, n, pc, ldc, m, accumulate, parts, splitColumns);
+            if (parts == 1) job.Run(0);
+            else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, job.Run);
         }
     }
 
-    private sealed class Job(float* a, int lda, float* b, int k, int n, float* c, int ldc, int m, bool accumulate, int colChunks)
+    private sealed class Job(float* a, int lda, float* b, int k, int n, float* c, int ldc, int m, bool accumulate, int parts, bool splitColumns)
     {
-        public void Run(int task)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part)
         {
-            int i0 = task / colChunks * MC;
-            int j0 = task % colChunks * NC;
-            int mb = Math.Min(MC, m - i0);
-            int nb = Math.Min(NC, n - j0);
+            int panels = (n + NR - 1) / NR, strips = (m + MR - 1) / MR;
+            int i0 = 0, i1 = m, j0 = 0, j1 = n;
+            if (splitColumns)
+            {
+                j0 = (int)((long)panels * part / parts) * NR;
+                j1 = Math.Min(n, (int)((long)panels * (part + 1) / parts) * NR);
+            }
+            else
+            {
+                i0 = (int)((long)strips * part / parts) * MR;
+                i1 = Math.Min(m, (int)((long)strips * (part + 1) / parts) * MR);
+            }
             float[] packA = ArrayPool<float>.Shared.Rent(MC * KC);
             try
             {
@@ -69,19 +74,22 @@ public static unsafe class Sgemm
                     for (int p0 = 0; p0 < k; p0 += KC)
                     {
                         int kc = Math.Min(KC, k - p0);
-                        PackA(a + (long)i0 * lda + p0, lda, mb, kc, pA);
                         bool add = accumulate || p0 > 0;
-                        for (int j = 0; j < nb; j += NR)
+                        for (int ib = i0; ib < i1; ib += MC)
                         {
-                            int panel = (j0 + j) / NR;
-                            float* bp = b + ((long)panel * k + p0) * NR;
-                            int nr = Math.Min(NR, nb - j);
-                            for (int i = 0; i < mb; i += MR)
+                            int mb = Math.Min(MC, i1 - ib);
+                            PackA(a + (long)ib * lda + p0, lda, mb, kc, pA);
+                            for (int j = j0; j < j1; j += NR)
                             {
-                                int mr = Math.Min(MR, mb - i);
-                                float* cp = c + (long)(i0 + i) * ldc + j0 + j;
-                                if (mr == MR && nr == NR) Kernel(kc, pA + i * kc, bp, cp, ldc, add);
-                                else EdgeKernel(kc, pA + i * kc, bp, cp, ldc, add, mr, nr);
+                                float* bp = b + ((long)(j / NR) * k + p0) * NR;
+                                int nr = Math.Min(NR, j1 - j);
+                                for (int i = 0; i < mb; i += MR)
+                                {
+                                    int mr = Math.Min(MR, mb - i);
+                                    float* cp = c + (long)(ib + i) * ldc + j;
+                                    if (mr == MR && nr == NR) Kernel(kc, pA + i * kc, bp, cp, ldc, add);
+                                    else EdgeKernel(kc, pA + i * kc, bp, cp, ldc, add, mr, nr);
+                                }
                             }
                         }
                     }
@@ -95,6 +103,7 @@ public static unsafe class Sgemm
     }
 
     /// <summary>Packs an mb × kc block of A into MR-row strips: strip s holds kc groups of MR values (zero rows past mb).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(float* a, int lda, int mb, int kc, float* dst)
     {
         for (int i = 0; i < mb; i += MR)
@@ -123,6 +132,7 @@ public static unsafe class Sgemm
     private static Vector256<float> Fmadd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel(int kc, float* a, float* b, float* c, int ldc, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -160,6 +170,7 @@ public static unsafe class Sgemm
         hi.Store(c + 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EdgeKernel(int kc, float* a, float* b, float* c, int ldc, bool add, int mr, int nr)
     {
         float* tile = stackalloc float[MR * NR];
