@@ -144,7 +144,7 @@ public static class AttentionKernels
                         }
                         double m = Math.Max(rowMax, padLog);
                         TensorPrimitives.Subtract(row, (float)m, row);
-                        TensorPrimitives.Exp(row, row);
+                        ElementwiseKernels.Exp(row);
                         double padExp = padded ? Math.Exp(padLog - m) : 0;
                         double z = TensorPrimitives.Sum(row) + padExp;
                         TensorPrimitives.Multiply(row, (float)(1 / z), row);

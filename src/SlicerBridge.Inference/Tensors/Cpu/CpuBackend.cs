@@ -31,15 +31,7 @@ public sealed class CpuBackend : ITensorBackend
         if (x.Columns != w.InFeatures) throw new ArgumentException($"Linear expects {w.InFeatures} input features, got {x}.");
         if (y.Columns != w.OutFeatures || y.Rows != x.Rows) throw new ArgumentException($"Linear output {y} does not match [{x.Rows},{w.OutFeatures}].");
         if (accumulate && activation != Activation.None) throw new ArgumentException("An accumulating Linear takes no activation.");
-        Sgemm.Multiply(x.Rows, x.Data, x.Columns, w.Packed, y.Data, y.Columns, accumulate);
-        int n = w.OutFeatures;
-        var bias = w.Bias;
-        ForRows(y.Rows, n, r =>
-        {
-            var row = y.Data.AsSpan(r * n, n);
-            TensorPrimitives.Add(row, bias, row);
-            ElementwiseKernels.Activate(row, activation);
-        });
+        Sgemm.Multiply(x.Rows, x.Data, x.Columns, w.Packed, y.Data, y.Columns, accumulate, w.Bias, activation);
     }
 
     public void LayerNorm(Tensor x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Tensor y)

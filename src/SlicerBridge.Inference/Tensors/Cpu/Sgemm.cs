@@ -23,15 +23,31 @@ public static unsafe class Sgemm
     /// C with stride <paramref name="ldc"/>. <paramref name="parallel"/> = false keeps the call on the calling thread
     /// (for callers that already parallelise, e.g. over attention heads).
     /// </summary>
-    public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedPanels b, Span<float> c, int ldc, bool accumulate, bool parallel = true)
+    public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedPanels b, Span<float> c, int ldc, bool accumulate, bool parallel = true) =>
+        Multiply(m, a, lda, b, c, ldc, accumulate, [], Activation.None, parallel);
+
+    /// <summary>
+    /// As above, with an epilogue applied to each finished block while it is in cache: C = act(C + bias), bias
+    /// (length N) broadcast over rows; the activation runs only without <paramref name="accumulate"/>.
+    /// </summary>
+    public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedPanels b, Span<float> c, int ldc, bool accumulate,
+        ReadOnlySpan<float> bias, Activation activation, bool parallel = true)
     {
         int n = b.N, k = b.K;
         if (m == 0 || n == 0) return;
         if (a.Length < (long)(m - 1) * lda + k) throw new ArgumentException("A is smaller than M × K.");
         if (c.Length < (long)(m - 1) * ldc + n) throw new ArgumentException("C is smaller than M × N.");
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"Bias holds {bias.Length} values, N is {n}.");
+        if (accumulate && activation != Activation.None) throw new ArgumentException("An accumulating GEMM takes no activation.");
         if (k == 0)
         {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (!accumulate) row.Clear();
+                if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+                ElementwiseKernels.Activate(row, activation);
+            }
             return;
         }
         long flops = 2L * m * n * k;
@@ -41,15 +57,16 @@ public static unsafe class Sgemm
         int panels = (n + NR - 1) / NR;
         bool splitColumns = panels >= 4 * workers;
         int parts = Math.Max(1, Math.Min(workers, splitColumns ? panels : (m + MR - 1) / MR));
-        fixed (float* pa = a, pc = c, pb = b.Data)
+        fixed (float* pa = a, pc = c, pb = b.Data, pbias = bias)
         {
-            var job = new Job(pa, lda, pb, k, n, pc, ldc, m, accumulate, parts, splitColumns);
+            var job = new Job(pa, lda, pb, k, n, pc, ldc, m, accumulate, parts, splitColumns, bias.IsEmpty ? null : pbias, activation);
             if (parts == 1) job.Run(0);
             else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, job.Run);
         }
     }
 
-    private sealed class Job(float* a, int lda, float* b, int k, int n, float* c, int ldc, int m, bool accumulate, int parts, bool splitColumns)
+    private sealed class Job(float* a, int lda, float* b, int k, int n, float* c, int ldc, int m, bool accumulate, int parts, bool splitColumns,
+        float* bias, Activation activation)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int part)
@@ -91,6 +108,13 @@ public static unsafe class Sgemm
                                     else EdgeKernel(kc, pA + i * kc, bp, cp, ldc, add, mr, nr);
                                 }
                             }
+                            if (p0 + kc == k && (bias != null || activation != Activation.None))
+                                for (int r = ib; r < ib + mb; r++)
+                                {
+                                    var row = new Span<float>(c + (long)r * ldc + j0, j1 - j0);
+                                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + j0, j1 - j0), row);
+                                    ElementwiseKernels.Activate(row, activation);
+                                }
                         }
                     }
                 }
