@@ -55,7 +55,9 @@ public static unsafe class Sgemm
         // Split the columns among the cores (each packs its rows of A once per K slice and reuses them over its
         // whole column range); fall back to splitting rows when there are too few column panels.
         int panels = (n + NR - 1) / NR;
-        bool splitColumns = panels >= 4 * workers;
+        // Columns when each core gets at least 24 panels (384 columns) to reuse its packed A over; otherwise rows,
+        // so that a narrow GEMM does not pack all of A once per core.
+        bool splitColumns = panels >= 24 * workers || m < 2 * MR * workers;
         int parts = Math.Max(1, Math.Min(workers, splitColumns ? panels : (m + MR - 1) / MR));
         fixed (float* pa = a, pc = c, pb = b.Data, pbias = bias)
         {
