@@ -77,5 +77,6 @@ fi
 
 echo
 [ ${#broken[@]} -gt 0 ] && { echo "runners that did not report: ${broken[*]}"; failed=$((failed + ${#broken[@]})); }
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "($skipped skipped)"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
