@@ -47,7 +47,7 @@ public static class IgtlMessageParser
         };
     }
 
-    private static bool IsKnown(string type) => type is "POINT" or "TRANSFORM" or "STRING" or "STATUS" or "COMMAND" or "RTS_COMMAND" or "CAPABILITY"
+    internal static bool IsKnown(string type) => type is "POINT" or "TRANSFORM" or "STRING" or "STATUS" or "COMMAND" or "RTS_COMMAND" or "CAPABILITY"
         || QueryMessage.IsQueryType(type) || (type.Length > 4 && type.StartsWith("RTS_", StringComparison.Ordinal));
 
     internal static ReadOnlySequence<byte> SplitVersion2(in IgtlHeader header, ReadOnlySequence<byte> body, IgtlReaderOptions options,

@@ -12,6 +12,9 @@ namespace SlicerBridge.Protocol;
 /// not buffered whole in the pipe: its image head is validated against the limits first, then the pixels are copied, as
 /// they arrive, straight into one pooled buffer of their exact size that the message keeps (the CRC runs on each chunk
 /// right after it is copied). So a large volume costs one copy and one rented buffer, and a bad one costs nothing.
+/// Unknown types larger than that threshold, and known non-IMAGE types beyond
+/// <see cref="IgtlReaderOptions.MaxNonImageBodyBytes"/>, are skipped as their bytes arrive (CRC checked on the way),
+/// never buffered whole.
 /// </remarks>
 public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? options = null, ArrayPool<byte>? pixelPool = null)
 {
@@ -28,7 +31,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition consumed = buffer.Start, examined = buffer.End;
-            IgtlHeader? streamed = null;
+            IgtlHeader? streamed = null, skipped = null;
             try
             {
                 var reader = new SequenceReader<byte>(buffer);
@@ -40,11 +43,22 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
                     streamed = peeked;
                 }
+                else if (peeked.MessageType is { Length: > 0 } type && type != "IMAGE"
+                         && (IgtlMessageParser.IsKnown(type) ? peeked.BodySize > (ulong)_options.MaxNonImageBodyBytes
+                                                              : peeked.BodySize > StreamedImageThreshold)
+                         && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
+                {
+                    consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
+                    skipped = peeked;
+                }
                 else if (IgtlFrameReader.TryReadFrame(ref reader, frameOptions, out var header, out var body))
                 {
                     consumed = reader.Position;
                     examined = consumed;
                     if (_options.VerifyCrc) IgtlFrameReader.VerifyCrc(header, body);
+                    if (header.MessageType != "IMAGE" && IgtlMessageParser.IsKnown(header.MessageType) && header.BodySize > (ulong)_options.MaxNonImageBodyBytes)
+                        throw new IgtlLimitExceededException(IgtlRejectReason.BodyTooLarge, true,
+                            $"{header.MessageType} '{header.DeviceName}': body size {header.BodySize} exceeds the limit {_options.MaxNonImageBodyBytes} for non-IMAGE messages");
                     return IgtlMessageParser.Parse(header, body, _options, _pool);
                 }
                 else if (result.IsCompleted)
@@ -62,6 +76,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 input.AdvanceTo(consumed, examined);
             }
             if (streamed is { } h) return await ReadStreamedImageAsync(h, cancellationToken).ConfigureAwait(false);
+            if (skipped is { } s) return await SkipStreamedAsync(s, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -151,6 +166,22 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         }
     }
 
+    /// <summary>
+    /// Skips a body as it arrives, checking its CRC on the way: an unknown type comes back as an
+    /// <see cref="UnknownMessage"/>, a known type over <see cref="IgtlReaderOptions.MaxNonImageBodyBytes"/> is rejected.
+    /// </summary>
+    private async ValueTask<IgtlMessage> SkipStreamedAsync(IgtlHeader header, CancellationToken ct)
+    {
+        ulong crc = await SkipAsync(header, (long)header.BodySize, ct, computeCrc: _options.VerifyCrc).ConfigureAwait(false);
+        if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
+        if (IgtlMessageParser.IsKnown(header.MessageType))
+            throw new IgtlLimitExceededException(IgtlRejectReason.BodyTooLarge, true,
+                $"{header.MessageType} '{header.DeviceName}': body size {header.BodySize} exceeds the limit {_options.MaxNonImageBodyBytes} for non-IMAGE messages");
+        var message = new UnknownMessage(header.MessageType, header.BodySize);
+        message.CopyHeaderFieldsFrom(header);
+        return message;
+    }
+
     /// <summary>Reads exactly <paramref name="count"/> body bytes into a new small array.</summary>
     private async ValueTask<byte[]> ReadExactAsync(IgtlHeader header, int count, long alreadyRead, CancellationToken ct)
     {
@@ -186,17 +217,25 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     }
 
     /// <summary>Drops the rest of a rejected body so the stream stays aligned on the next message.</summary>
-    private async ValueTask SkipAsync(IgtlHeader header, long count, CancellationToken ct)
+    private async ValueTask<ulong> SkipAsync(IgtlHeader header, long count, CancellationToken ct, bool computeCrc = false)
     {
         long left = count;
+        ulong crc = 0;
         while (left > 0)
         {
             ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
             long take = Math.Min(left, result.Buffer.Length);
-            input.AdvanceTo(result.Buffer.GetPosition(take));
+            var chunk = result.Buffer.Slice(0, take);
+            if (computeCrc) crc = Crc64.Compute(chunk, crc);
+            input.AdvanceTo(chunk.End);
             left -= take;
-            if (left > 0 && (result.IsCompleted || result.IsCanceled)) throw Truncated(header, (long)header.BodySize - left);
+            if (left > 0 && (result.IsCompleted || result.IsCanceled))
+            {
+                ct.ThrowIfCancellationRequested();
+                throw Truncated(header, (long)header.BodySize - left);
+            }
         }
+        return crc;
     }
 
     private static IgtlMalformedMessageException Bad(in IgtlHeader header, IgtlRejectReason reason, string text) => new(header, reason, text);

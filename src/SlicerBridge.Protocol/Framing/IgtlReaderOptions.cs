@@ -6,6 +6,12 @@ public sealed record IgtlReaderOptions
     public static IgtlReaderOptions Default { get; } = new();
 
     public long MaxBodyBytes { get; init; } = 1L << 30;
+    /// <summary>
+    /// Largest body accepted for a known non-IMAGE type (POINT, STRING, COMMAND, ...). A larger one is skipped as it
+    /// arrives, without being buffered, and rejected; unknown types of any size up to <see cref="MaxBodyBytes"/> are
+    /// skipped the same way.
+    /// </summary>
+    public long MaxNonImageBodyBytes { get; init; } = 16L << 20;
     public int MaxMetadataEntries { get; init; } = 256;
     public int MaxMetadataBytes { get; init; } = 65535;
     public int MaxImageDimension { get; init; } = 65535;
