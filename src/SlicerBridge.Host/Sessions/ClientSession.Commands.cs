@@ -138,6 +138,7 @@ public sealed partial class ClientSession
         VolumeSlot slot;
         byte[] mask;
         int depth;
+        string output;
         lock (_gate)
         {
             slot = ResolveVolume(name);
@@ -157,22 +158,25 @@ public sealed partial class ClientSession
                 slot.ModelStateOwner = null;
             }
             depth = slot.History.Count;
+            output = slot.Output;
         }
         _server.Queue.CancelWhere(j => j.SupersedeKey == SupersedeKey(slot.Name));
-        await SendLabelmapAsync(ImageVolumeConverter.ResultDeviceName(slot.Name), mask, slot.Geometry, $"{slot.Name}#undo", _model, default);
+        await SendLabelmapAsync(output, mask, slot.Geometry, $"{slot.Name}#undo", _model, default);
         return new JsonObject { ["volume"] = slot.Name, ["depth"] = depth };
     }
 
     private async Task<JsonObject> ResetAsync(string? name)
     {
         VolumeSlot slot;
+        string output;
         lock (_gate)
         {
             slot = ResolveVolume(name);
             slot.Reset();
+            output = slot.Output;
         }
         _server.Queue.CancelWhere(j => j.SupersedeKey == SupersedeKey(slot.Name));
-        await SendLabelmapAsync(ImageVolumeConverter.ResultDeviceName(slot.Name), new byte[slot.Geometry.VoxelCount], slot.Geometry,
+        await SendLabelmapAsync(output, new byte[slot.Geometry.VoxelCount], slot.Geometry,
             $"{slot.Name}#reset", _model, default);
         return [];
     }
