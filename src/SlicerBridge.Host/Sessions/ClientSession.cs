@@ -206,8 +206,6 @@ public sealed partial class ClientSession : IAsyncDisposable
         task.ContinueWith(t => { lock (_inFlight) _inFlight.Remove(t); }, TaskScheduler.Default);
     }
 
-    private int InFlightCount { get { lock (_inFlight) return _inFlight.Count; } }
-
     private async Task WaitInFlightAsync()
     {
         Task[] pending;
