@@ -10,6 +10,9 @@ public static class CommandParser
     public static readonly IReadOnlyList<string> Names =
         ["Segment", "SetRoi", "SetModel", "SetTarget", "Undo", "Reset", "ListModels", "GetStatus"];
 
+    /// <summary>The OpenIGTLink header's device name field (bytes, UTF-8).</summary>
+    public const int MaxDeviceNameBytes = 20;
+
     public static BridgeCommand Parse(string name, string content)
     {
         if (!Names.Contains(name, StringComparer.Ordinal))
@@ -20,7 +23,7 @@ public static class CommandParser
         {
             "Segment" => new SegmentCommandRequest(OptString(root, "volume"), OptString(root, "model"), OptPoints(root),
                 root.TryGetProperty("roi", out var roi) && roi.ValueKind != JsonValueKind.Null ? ParseRoi(roi, "roi") : null,
-                OptString(root, "output"), OptString(root, "requestId")),
+                OptDeviceName(root, "output"), OptString(root, "requestId")),
             "SetRoi" => new SetRoiCommand(OptString(root, "volume"),
                 root.TryGetProperty("clear", out var clear) && clear.ValueKind == JsonValueKind.True || !root.TryGetProperty("center", out _)
                     ? null : ParseRoi(root, "content")),
@@ -54,6 +57,16 @@ public static class CommandParser
         if (v.ValueKind != JsonValueKind.String) throw new CommandException($"'{field}' must be a string, got {v.ValueKind}.");
         string s = v.GetString()!;
         return s.Length == 0 ? throw new CommandException($"'{field}' must not be empty.") : s;
+    }
+
+    /// <summary>An optional string used as an OpenIGTLink device name: at most 20 UTF-8 bytes, never silently truncated.</summary>
+    private static string? OptDeviceName(JsonElement obj, string field)
+    {
+        string? name = OptString(obj, field);
+        if (name is null) return null;
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        return bytes <= MaxDeviceNameBytes ? name
+            : throw new CommandException($"'{field}' \"{name}\" is {bytes} bytes; OpenIGTLink device names hold at most {MaxDeviceNameBytes} bytes.");
     }
 
     private static List<PromptPoint>? OptPoints(JsonElement obj)

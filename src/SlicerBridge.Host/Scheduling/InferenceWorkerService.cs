@@ -24,18 +24,18 @@ public sealed class InferenceWorkerService(InferenceQueue queue, ModelRegistry m
         {
             await foreach (var job in queue.Reader.ReadAllAsync(stoppingToken))
             {
-                queue.MarkDequeued();
+                queue.MarkDequeued(job);
                 try { Run(job, stoppingToken); }
-                finally { queue.MarkDone(); }
+                finally { queue.MarkDone(job); }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
         // Jobs still queued at shutdown are answered as cancelled so no client waits forever.
         while (queue.Reader.TryRead(out var left))
         {
-            queue.MarkDequeued();
+            queue.MarkDequeued(left);
             if (left.TryStart()) left.FinishCancelled(new JobTimings(Ms(left.EnqueuedAt), 0, 0, 0, Ms(left.EnqueuedAt)));
-            queue.MarkDone();
+            queue.MarkDone(left);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SlicerBridge.Host.Commands;
+using SlicerBridge.Host.Hosting;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Volumes;
 using SlicerBridge.Protocol;
@@ -101,7 +102,7 @@ public sealed partial class ClientSession
             case ResetCommand c:
                 return await ResetAsync(c.Volume);
             case ListModelsCommand:
-                return new JsonObject { ["default"] = _server.Options.Models.Default, ["models"] = ModelsJson() };
+                return new JsonObject { ["default"] = _server.Options.Models.Default, ["models"] = ModelsJson(_server.Models.List()) };
             default:
                 return JsonNode.Parse(StatusJson())!.AsObject();
         }
@@ -138,6 +139,7 @@ public sealed partial class ClientSession
         VolumeSlot slot;
         byte[] mask;
         int depth;
+        string output;
         lock (_gate)
         {
             slot = ResolveVolume(name);
@@ -157,44 +159,49 @@ public sealed partial class ClientSession
                 slot.ModelStateOwner = null;
             }
             depth = slot.History.Count;
+            output = slot.Output;
         }
         _server.Queue.CancelWhere(j => j.SupersedeKey == SupersedeKey(slot.Name));
-        await SendLabelmapAsync(ImageVolumeConverter.ResultDeviceName(slot.Name), mask, slot.Geometry, $"{slot.Name}#undo", _model, default);
+        await SendLabelmapAsync(output, mask, slot.Geometry, $"{slot.Name}#undo", _model, default);
         return new JsonObject { ["volume"] = slot.Name, ["depth"] = depth };
     }
 
     private async Task<JsonObject> ResetAsync(string? name)
     {
         VolumeSlot slot;
+        string output;
         lock (_gate)
         {
             slot = ResolveVolume(name);
             slot.Reset();
+            output = slot.Output;
         }
         _server.Queue.CancelWhere(j => j.SupersedeKey == SupersedeKey(slot.Name));
-        await SendLabelmapAsync(ImageVolumeConverter.ResultDeviceName(slot.Name), new byte[slot.Geometry.VoxelCount], slot.Geometry,
+        await SendLabelmapAsync(output, new byte[slot.Geometry.VoxelCount], slot.Geometry,
             $"{slot.Name}#reset", _model, default);
         return [];
     }
 
-    private JsonArray ModelsJson() => [.. _server.Models.List().Select(m => (JsonNode)new JsonObject
+    private static JsonArray ModelsJson(IReadOnlyList<ModelInfo> models) => [.. models.Select(m => (JsonNode)new JsonObject
     {
-        ["name"] = m.Name, ["kind"] = m.Kind, ["description"] = m.Description, ["loaded"] = m.Loaded, ["device"] = "cpu",
+        ["name"] = m.Name, ["kind"] = m.Kind, ["description"] = m.Description, ["loaded"] = m.Loaded, ["device"] = ModelDevices.Of(m.Kind),
     })];
 
     private string StatusJson()
     {
         var cache = _server.Cache;
+        var models = _server.Models.List();
+        string mine = SupersedeKey(""); // "<connection>/": every job of this session
         return new JsonObject
         {
             ["queue"] = new JsonObject
             {
-                ["pending"] = _server.Queue.Pending, ["running"] = _server.Queue.Running,
-                ["capacity"] = _server.Queue.Capacity, ["position"] = InFlightCount,
+                ["pending"] = _server.Queue.Pending, ["running"] = _server.Queue.Running, ["capacity"] = _server.Queue.Capacity,
+                ["position"] = _server.Queue.PositionOf(j => j.SupersedeKey.StartsWith(mine, StringComparison.Ordinal)),
             },
-            ["device"] = "cpu",
+            ["device"] = ModelDevices.Summarize(models),
             ["model"] = _model,
-            ["models"] = ModelsJson(),
+            ["models"] = ModelsJson(models),
             ["cache"] = new JsonObject { ["usedBytes"] = cache.UsedBytes, ["budgetBytes"] = cache.BudgetBytes, ["volumes"] = cache.Count },
             ["sessions"] = _server.Sessions,
             ["version"] = BridgeServer.Version,

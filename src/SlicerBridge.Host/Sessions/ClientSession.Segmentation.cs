@@ -128,6 +128,7 @@ public sealed partial class ClientSession
             slot.ModelState = result.State;
             slot.ModelStateOwner = model;
             slot.History.Push(new UndoEntry(result.Mask, ClonePoints(slot.PointsByDevice), result.State, model));
+            slot.Output = output;
         }
         await SendLabelmapAsync(output, result.Mask, geometry, requestId, model, outcome.Timings);
         long voxels = 0;

@@ -140,6 +140,9 @@ public sealed partial class ClientSession : IAsyncDisposable
             DeviceName = message.DeviceName, Code = IgtlStatusCode.Ok, ErrorName = "", Message = StatusJson(),
         }),
         QueryMessage { MessageType: "GET_CAPABIL" } => SendCapabilityAsync(message.DeviceName),
+        // Any other query asks for something this server does not serve: say so rather than leave the client waiting.
+        QueryMessage query => throw new InputRejectedException(IgtlStatusCode.UnknownInstruction, "UnknownInstruction",
+            $"{query.MessageType} is not served by SlicerBridge; it answers GET_STATUS and GET_CAPABIL (see the CAPABILITY reply)."),
         _ => Task.CompletedTask, // STATUS (incl. Slicer's empty-name "dummy"), unknown and unused types are ignored
     };
 
@@ -202,8 +205,6 @@ public sealed partial class ClientSession : IAsyncDisposable
         lock (_inFlight) _inFlight.Add(task);
         task.ContinueWith(t => { lock (_inFlight) _inFlight.Remove(t); }, TaskScheduler.Default);
     }
-
-    private int InFlightCount { get { lock (_inFlight) return _inFlight.Count; } }
 
     private async Task WaitInFlightAsync()
     {

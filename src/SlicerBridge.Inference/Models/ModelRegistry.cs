@@ -26,6 +26,7 @@ public sealed class ModelRegistry : IDisposable
     private readonly Dictionary<string, IModelFactory> _factories;
     private readonly Dictionary<string, ModelSpec> _specs;
     private readonly Dictionary<string, Entry> _loaded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Loading> _loading = new(StringComparer.OrdinalIgnoreCase);
     private readonly object _gate = new();
     private readonly long _budgetBytes;
     private long _clock;
@@ -48,41 +49,60 @@ public sealed class ModelRegistry : IDisposable
 
     public bool IsKnown(string name) => _specs.ContainsKey(name);
 
-    /// <summary>Loads (if needed) and leases a model. Throws <see cref="ModelUnavailableException"/>.</summary>
+    /// <summary>
+    /// Loads (if needed) and leases a model. Concurrent callers for a model that is not loaded yet share one load.
+    /// Throws <see cref="ModelUnavailableException"/> (unknown model, or the load failed; a failed load is retried by the next call).
+    /// </summary>
     public ModelLease Acquire(string name)
     {
         if (!_specs.TryGetValue(name, out var spec))
             throw new ModelUnavailableException($"Unknown model '{name}'. Available: {string.Join(", ", _specs.Keys)}.");
-        Entry? entry;
+        Loading loading;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_loaded.TryGetValue(spec.Name, out entry))
+            if (_loaded.TryGetValue(spec.Name, out var entry))
             {
                 entry.Leases++;
                 entry.LastUse = ++_clock;
                 return new ModelLease(this, entry);
             }
+            if (!_loading.TryGetValue(spec.Name, out loading!))
+                _loading[spec.Name] = loading = new Loading(spec, _factories[spec.Kind]);
+            loading.Waiters++;
         }
         // Load outside the lock: a checkpoint load can take seconds and must not block other models.
         ISegmentationModel model;
         try
         {
-            model = _factories[spec.Kind].Create(spec);
+            model = loading.Model.Value;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            lock (_gate)
+                if (_loading.TryGetValue(spec.Name, out var current) && ReferenceEquals(current, loading)) _loading.Remove(spec.Name);
+            if (ex is OperationCanceledException) throw;
             throw new ModelUnavailableException($"Model '{spec.Name}' could not be loaded: {ex.Message}", ex);
         }
         lock (_gate)
         {
-            if (_disposed) { model.Dispose(); throw new ObjectDisposedException(nameof(ModelRegistry)); }
-            if (_loaded.TryGetValue(spec.Name, out entry))
-                model.Dispose(); // another caller loaded it meanwhile
-            else
-                _loaded[spec.Name] = entry = new Entry(spec, model);
-            entry.Leases++;
-            entry.LastUse = ++_clock;
+            if (loading.Published is { } published)
+            {
+                // Another waiter published the entry; this caller's lease was counted then.
+                if (_disposed) { Release(published); throw new ObjectDisposedException(nameof(ModelRegistry)); }
+                published.LastUse = ++_clock;
+                return new ModelLease(this, published);
+            }
+            if (_loading.TryGetValue(spec.Name, out var current) && ReferenceEquals(current, loading)) _loading.Remove(spec.Name);
+            if (_disposed)
+            {
+                if (--loading.Waiters == 0) model.Dispose();
+                throw new ObjectDisposedException(nameof(ModelRegistry));
+            }
+            // The first waiter back publishes the model with a lease for every waiter, so none can see it unloaded.
+            var entry = new Entry(spec, model) { Leases = loading.Waiters, LastUse = ++_clock };
+            loading.Published = entry;
+            _loaded[spec.Name] = entry;
             EvictOverBudget();
             return new ModelLease(this, entry);
         }
@@ -134,6 +154,15 @@ public sealed class ModelRegistry : IDisposable
             foreach (var e in _loaded.Values.Where(e => e.Leases == 0)) e.Model.Dispose();
             _loaded.Clear();
         }
+    }
+
+    /// <summary>One load in progress, shared by every caller that asked for the model meanwhile.</summary>
+    private sealed class Loading(ModelSpec spec, IModelFactory factory)
+    {
+        public Lazy<ISegmentationModel> Model { get; } = new(() => factory.Create(spec), LazyThreadSafetyMode.ExecutionAndPublication);
+        /// <summary>Callers waiting for this load (guarded by the registry's lock).</summary>
+        public int Waiters;
+        public Entry? Published;
     }
 
     internal sealed class Entry(ModelSpec spec, ISegmentationModel model)

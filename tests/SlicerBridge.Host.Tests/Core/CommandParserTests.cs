@@ -22,6 +22,16 @@ public class CommandParserTests
     }
 
     [Fact]
+    public void Output_must_fit_a_device_name()
+    {
+        Assert.Equal("ABCDEFGHIJKLMNOPQRST", Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment", """{"output":"ABCDEFGHIJKLMNOPQRST"}""")).Output);
+        var ex = Assert.Throws<CommandException>(() => CommandParser.Parse("Segment", """{"output":"ABCDEFGHIJKLMNOPQRSTU"}"""));
+        Assert.Contains("21 bytes", ex.Message);
+        Assert.Contains("at most 20 bytes", ex.Message);
+        Assert.Throws<CommandException>(() => CommandParser.Parse("Segment", """{"output":"ééééééééééé"}""")); // 11 characters, 22 bytes
+    }
+
+    [Fact]
     public void Empty_content_is_an_empty_object()
     {
         var cmd = Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment", ""));

@@ -48,6 +48,36 @@ public class InferenceQueueTests
     }
 
     [Fact]
+    public async Task Position_follows_the_line_and_skips_answered_jobs()
+    {
+        var (queue, workers, model) = Start();
+        model.Gate = new SemaphoreSlim(0);
+        await workers.StartAsync(CancellationToken.None);
+        var running = queue.Submit(new InferenceJob("s1/cube", "r1", "sphere", At(2), CancellationToken.None));
+        while (model.Calls == 0) await Task.Delay(5);
+        using var s2 = new CancellationTokenSource();
+        queue.Submit(new InferenceJob("s2/cube", "r2", "sphere", At(3), s2.Token));
+        var s3 = queue.Submit(new InferenceJob("s3/cube", "r3", "sphere", At(4), CancellationToken.None));
+        var s1Other = queue.Submit(new InferenceJob("s1/other", "r4", "sphere", At(5), CancellationToken.None));
+
+        Assert.Equal(0, queue.PositionOf(j => j.SupersedeKey.StartsWith("s1/", StringComparison.Ordinal))); // running wins
+        Assert.Equal(1, queue.PositionOf(j => j.SupersedeKey.StartsWith("s2/", StringComparison.Ordinal)));
+        Assert.Equal(2, queue.PositionOf(j => j.SupersedeKey.StartsWith("s3/", StringComparison.Ordinal)));
+        Assert.Equal(3, queue.PositionOf(j => j.RequestId == "r4"));
+        Assert.Null(queue.PositionOf(j => j.SupersedeKey.StartsWith("s9/", StringComparison.Ordinal)));
+
+        s2.Cancel(); // answered while queued: out of the line at once
+        Assert.Null(queue.PositionOf(j => j.SupersedeKey.StartsWith("s2/", StringComparison.Ordinal)));
+        Assert.Equal(1, queue.PositionOf(j => j.SupersedeKey.StartsWith("s3/", StringComparison.Ordinal)));
+
+        model.Gate.Release(10);
+        await Task.WhenAll(running.Completion, s3.Completion, s1Other.Completion);
+        Assert.Null(queue.PositionOf(_ => true));
+        queue.Complete();
+        await workers.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Full_queue_answers_busy_without_blocking()
     {
         var (queue, _, _) = Start(capacity: 1);

@@ -72,7 +72,7 @@ public class CommandTests
         var (reset, resetSent) = await client.CommandAsync("Reset", """{"volume":"A"}""");
         AssertSuccess(reset);
         var empty = Assert.IsType<ImageMessage>(Assert.Single(resetSent));
-        Assert.Equal("A_seg", empty.DeviceName);
+        Assert.Equal("A_label", empty.DeviceName); // the last output of A
         Assert.All(empty.Pixels.ToArray(), b => Assert.Equal(0, b));
 
         var (undo, _) = await client.CommandAsync("Undo");

@@ -74,6 +74,10 @@ public class SamMed3DServerTests
         using var doc = JsonDocument.Parse(status.Content);
         var sam = doc.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "sam");
         Assert.True(sam.GetProperty("loaded").GetBoolean());
+        Assert.Equal(SlicerBridge.Inference.Tensors.Cpu.CpuBackend.Instance.Name, sam.GetProperty("device").GetString());
+        var (getStatus, _) = await second.CommandAsync("GetStatus");
+        Assert.Equal(SlicerBridge.Inference.Tensors.Cpu.CpuBackend.Instance.Name,
+            JsonDocument.Parse(getStatus.Content).RootElement.GetProperty("device").GetString()); // the loaded SAM model's backend
     }
 
     [Fact]
