@@ -10,7 +10,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
 from slicer.util import VTKObservationMixin
 
-from SlicerBridgeLib import names, replies, settings
+from SlicerBridgeLib import names, prompts, replies, settings
 from SlicerBridgeLib.requests import RequestBuilder
 from SlicerBridgeLib.volume_sync import VolumeSyncTracker, volume_digest
 
@@ -428,22 +428,20 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             node.GetDisplayNode().SetVisibility(False)
         return node
 
-    def pushPrompts(self, positiveWorld, negativeWorld):
-        """Sends the prompt points (world RAS, (N, 3)); negatives first so that the last POINT update,
-        which starts the server's segmentation, sees the complete point set."""
+    def pushPrompts(self, positive, negative):
+        """Sends the whole prompt point set ((N, 3) RAS each, in the volume's frame) as ONE POINT
+        message, so that one edit starts one segmentation; negative points are named "-<n>"."""
         self._requireConnected()
+        node = self.promptNode(names.PROMPT_NODE_NAME)
+        wasModifying = node.StartModify()
+        node.RemoveAllControlPoints()
+        for label, ras in prompts.prompt_point_elements(positive, negative):
+            node.AddControlPoint(vtk.vtkVector3d(*ras), label)
+        node.EndModify(wasModifying)
         connector = self.connectorNode()
-        for nodeName, points in ((names.NEGATIVE_PROMPT_NODE_NAME, negativeWorld),
-                                 (names.POSITIVE_PROMPT_NODE_NAME, positiveWorld)):
-            node = self.promptNode(nodeName)
-            wasModifying = node.StartModify()
-            node.RemoveAllControlPoints()
-            for index, ras in enumerate(np.asarray(points, dtype=float).reshape(-1, 3)):
-                node.AddControlPoint(vtk.vtkVector3d(*ras), f"{'-' if nodeName.endswith('-') else ''}{index + 1}")
-            node.EndModify(wasModifying)
-            connector.RegisterOutgoingMRMLNode(node)
-            connector.PushNode(node)  # explicit: removing points does not always trigger a push
-            connector.UnregisterOutgoingMRMLNode(node)
+        connector.RegisterOutgoingMRMLNode(node)
+        connector.PushNode(node)  # explicit: removing points does not always trigger a push
+        connector.UnregisterOutgoingMRMLNode(node)
 
     # ---- server STATUS messages -------------------------------------------------------------------
 
@@ -483,7 +481,7 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         self.assertEqual(node.GetName(), "MRHeadWithALongN_seg")
         self.assertTrue(node.IsA("vtkMRMLLabelMapVolumeNode"))
         self.assertIs(logic.resultNode("MRHeadWithALongName"), node)
-        prompt = logic.promptNode(names.POSITIVE_PROMPT_NODE_NAME)
+        prompt = logic.promptNode(names.PROMPT_NODE_NAME)
         self.assertFalse(prompt.GetDisplayNode().GetVisibility())
         params = logic.getParameterNode()
         self.assertEqual(params.port, settings.DEFAULT_PORT)

@@ -102,19 +102,17 @@ class SlicerBridgeLogicTests(unittest.TestCase):
         self.assertEqual((node.className, node.GetName()), ("vtkMRMLLabelMapVolumeNode", "AVeryLongVolumeN_seg"))
         self.assertIs(self.logic.resultNode("AVeryLongVolumeNameHere"), node)
 
-    def test_prompts_go_to_hidden_helper_nodes_negatives_first(self):
+    def test_one_edit_pushes_the_whole_point_set_as_one_point_message(self):
         connector = self.connect()
         self.logic.pushPrompts(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([[7.0, 8.0, 9.0]]))
         pushes = [call[1] for call in connector.calls if call[0] == "Push"]
-        self.assertEqual(pushes, ["SBPromptNeg-", "SBPromptPos"])
-        positive = self.scene.GetFirstNodeByName("SBPromptPos")
-        negative = self.scene.GetFirstNodeByName("SBPromptNeg-")
-        self.assertEqual(positive.points, [((1.0, 2.0, 3.0), "1"), ((4.0, 5.0, 6.0), "2")])
-        self.assertEqual(negative.points, [((7.0, 8.0, 9.0), "-1")])
-        self.assertFalse(positive.GetDisplayNode().GetVisibility())
-        self.logic.pushPrompts(np.zeros((0, 3)), np.zeros((0, 3)))  # clearing sends empty POINT messages
-        self.assertEqual((positive.points, negative.points), ([], []))
-        self.assertEqual([c for c in connector.calls if c[0] == "Push"][-2:], [("Push", "SBPromptNeg-"), ("Push", "SBPromptPos")])
+        self.assertEqual(pushes, ["SBPrompts"])
+        node = self.scene.GetFirstNodeByName("SBPrompts")
+        self.assertEqual(node.points, [((1.0, 2.0, 3.0), "1"), ((4.0, 5.0, 6.0), "2"), ((7.0, 8.0, 9.0), "-1")])
+        self.assertFalse(node.GetDisplayNode().GetVisibility())
+        self.logic.pushPrompts(np.zeros((0, 3)), np.array([[7.0, 8.0, 9.0]]))
+        self.assertEqual(node.points, [((7.0, 8.0, 9.0), "-1")])
+        self.assertEqual([c for c in connector.calls if c[0] == "Push"], [("Push", "SBPrompts")] * 2)
 
     def test_segment_request_names_the_output(self):
         connector = self.connect()

@@ -8,7 +8,7 @@ import vtk
 from SegmentEditorEffects import AbstractScriptedSegmentEditorEffect
 
 from SlicerBridge import getSharedLogic
-from SlicerBridgeLib import geometry, merge, replies
+from SlicerBridgeLib import geometry, merge, prompts, replies
 from SlicerBridgeLib.prompt_session import PromptSession
 
 # Effect parameters (stored in the segment editor parameter node)
@@ -283,37 +283,29 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         return device
 
     def sendPrompts(self):
+        """One edit of the point set = one request: the whole set as one POINT message, or a Reset
+        when no positive point is left (the server must not keep the deleted points)."""
         positive = self.worldPoints(self.promptNodes()[0])
         negative = self.worldPoints(self.promptNodes()[1])
         try:
-            self._prepare()
-            if len(positive) == 0:
+            device = self._prepare()
+            action = self.session.prompt_update(len(positive))
+            if action == prompts.SEND_POINTS:
+                self.logic.pushPrompts(positive, negative)
+                self.session.points_sent()
+                self.showProgress(f"Segmenting ({len(positive)} positive, {len(negative)} negative points)...")
+            elif action == prompts.SEND_RESET:
+                self.logic.reset(device, self.onCommandReply)
+                self.session.reset_points()
+                self.showProgress("No positive point left: the server's points and result were cleared.")
+            else:
                 self.showProgress("Add at least one positive point.")
-                return
-            self.logic.pushPrompts(positive, negative)
-            self.showProgress(f"Segmenting ({len(positive)} positive, {len(negative)} negative points)...")
             self.showError("")
         except Exception as e:
             self.showError(str(e))
 
     def onSegment(self):
-        positive = self.worldPoints(self.promptNodes()[0])
-        negative = self.worldPoints(self.promptNodes()[1])
-        try:
-            device = self._prepare()
-            if len(positive) == 0:
-                raise ValueError("Add at least one positive point before segmenting.")
-            points = [(p, True) for p in positive] + [(p, False) for p in negative]
-            self.logic.segment(device, points, self._currentRoi(), self.logic.getParameterNode().model,
-                               self.onSegmentReply)
-            self.showProgress("Segmenting...")
-            self.showError("")
-        except Exception as e:
-            self.showError(str(e))
-
-    def onSegmentReply(self, reply):
-        if not reply.success:
-            self.showError(reply.error_message)
+        self.sendPrompts()
 
     def onCommandReply(self, reply):
         if not reply.success:
@@ -418,5 +410,6 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             return
         attributes = {name: resultNode.GetAttribute(name) for name in resultNode.GetAttributeNames() or []}
         info = replies.parse_result_metadata(attributes)
+        self.showError("")  # a result supersedes any earlier error (e.g. a STATUS for an older request)
         self.showProgress(f"Result {info.request_id or ''}: {info.summary()}, "
                           f"{int(np.count_nonzero(result))} voxels.")
