@@ -11,6 +11,7 @@ from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
 from slicer.util import VTKObservationMixin
 
 from SlicerBridgeLib import names, prompts, replies, settings
+from SlicerBridgeLib.connection_wait import ConnectionWaiters
 from SlicerBridgeLib.requests import RequestBuilder
 from SlicerBridgeLib.volume_sync import VolumeSyncTracker, volume_digest
 
@@ -128,9 +129,19 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onTestConnection(self):
         with slicer.util.tryWithErrorDisplay("Connection test failed.", waitCursor=False):
-            self.logic.ensureConnected(self.currentSettings())
-            self.ui.serverStatusLabel.text = "Asking the server for its status..."
+            self.ui.serverStatusLabel.text = "Waiting for the connection..."
+            self.logic.whenConnected(self.currentSettings(), self._askStatus, self.onConnectionFailed)
+
+    def _askStatus(self):
+        self.ui.serverStatusLabel.text = "Asking the server for its status..."
+        try:
             self.logic.getStatus(self.onStatusReply)
+        except Exception as e:
+            self.onConnectionFailed(str(e))
+
+    def onConnectionFailed(self, message):
+        self.ui.serverStatusLabel.text = f"Error: {message}"
+        self.updateConnectionState()
 
     def onStatusReply(self, reply):
         if reply.success:
@@ -141,8 +152,14 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onRefreshModels(self):
         with slicer.util.tryWithErrorDisplay("Could not list the models.", waitCursor=False):
-            self.logic.ensureConnected(self.currentSettings())
+            self.ui.serverStatusLabel.text = "Waiting for the connection..."
+            self.logic.whenConnected(self.currentSettings(), self._askModels, self.onConnectionFailed)
+
+    def _askModels(self):
+        try:
             self.logic.listModels(self.onModelsReply)
+        except Exception as e:
+            self.onConnectionFailed(str(e))
 
     def onModelsReply(self, reply):
         if not reply.success:
@@ -153,6 +170,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         except replies.ReplyError as e:
             self.ui.serverStatusLabel.text = f"Error: {e}"
             return
+        self.ui.serverStatusLabel.text = f"{len(models)} model(s) available."
         combo = self.ui.modelComboBox
         wasBlocked = combo.blockSignals(True)
         combo.clear()
@@ -211,6 +229,7 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self.volumeSync = VolumeSyncTracker()
         self._pendingCommands = {}  # command id -> (vtkSlicerOpenIGTLinkCommand, request, callback)
         self._statusListeners = []
+        self._connectWaiters = ConnectionWaiters()
         self._connectionCount = 0
         self._timeoutS = settings.DEFAULT_TIMEOUT_S
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.NodeAddedEvent, self._onNodeAdded)
@@ -263,11 +282,25 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         if not self.isStarted():
             self.connect(connectionSettings)
 
+    def whenConnected(self, connectionSettings, onConnected, onFailed):
+        """Runs onConnected() once connected (now, or on the connector's ConnectedEvent), starting the
+        connection if needed; onFailed(message) if not connected within the timeout. Never blocks."""
+        if self.isConnected():
+            onConnected()
+            return
+        s = connectionSettings.validated()
+        self.ensureConnected(s)
+        token = self._connectWaiters.add(onConnected, onFailed)
+        message = (f"Could not connect to {s.host}:{s.port} within {s.timeout_s:g} s; "
+                   "is the server running there?")
+        qt.QTimer.singleShot(int(s.timeout_s * 1000), lambda: self._connectWaiters.expire(token, message))
+
     def disconnect(self):
         node = self.connectorNode()
         if node is not None and node.GetState() != node.StateOff:
             node.Stop()
         self._failPending("disconnected")
+        self._connectWaiters.fail_all("Disconnected before the connection was made.")
         self._notify("Disconnected.")
 
     @property
@@ -287,6 +320,7 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self._connectionCount += 1
         self.volumeSync.on_connection(self._connectionCount)  # a new session holds none of our volumes
         self._notify("Connected.")
+        self._connectWaiters.connected()
 
     def _onDisconnected(self, caller, event):
         self._failPending("the connection to the server was lost")

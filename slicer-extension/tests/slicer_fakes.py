@@ -215,6 +215,21 @@ class FakeScene(FakeVtkObject):
         return node
 
 
+class FakeQTimer:
+    """qt.QTimer.singleShot records (ms, callable); tests fire them with fire_timers()."""
+    scheduled = []
+
+    @staticmethod
+    def singleShot(ms, callback):
+        FakeQTimer.scheduled.append((ms, callback))
+
+
+def fire_timers():
+    due, FakeQTimer.scheduled[:] = list(FakeQTimer.scheduled), []
+    for _, callback in due:
+        callback()
+
+
 class FakeMatrix:
     def __init__(self):
         self.m = np.eye(4)
@@ -265,7 +280,8 @@ def install():
                   parameterNodeWrapper=lambda cls: cls)
     slicer = _module("slicer", mrmlScene=scene, util=util, ScriptedLoadableModule=slm,
                      parameterNodeWrapper=pnw, vtkSlicerOpenIGTLinkCommand=FakeCommand)
-    sys.modules.update({"vtk": vtk, "qt": _module("qt"), "slicer": slicer, "slicer.util": util,
+    FakeQTimer.scheduled.clear()
+    sys.modules.update({"vtk": vtk, "qt": _module("qt", QTimer=FakeQTimer), "slicer": slicer, "slicer.util": util,
                         "slicer.ScriptedLoadableModule": slm, "slicer.parameterNodeWrapper": pnw})
     return scene
 

@@ -68,6 +68,40 @@ class SlicerBridgeLogicTests(unittest.TestCase):
         status.complete(status.CommandResponseReceived, {"Status": "SUCCESS"}, "{}")
         self.assertEqual(len(got), 3)  # a late answer to a dropped command is ignored
 
+    def test_when_connected_waits_for_the_connected_event_without_blocking(self):
+        got, failed = [], []
+        self.logic.whenConnected(ConnectionSettings("localhost", 18945, 5.0),
+                                 lambda: self.logic.getStatus(got.append), failed.append)
+        connector = self.logic.connectorNode()
+        self.assertIn(("Start",), connector.calls)
+        self.assertEqual(connector.commands, [])  # not connected yet: nothing sent
+        self.assertEqual(slicer_fakes.FakeQTimer.scheduled[0][0], 5000)
+        connector.serverAccepts()
+        self.assertEqual([c.name for c in connector.commands], ["GetStatus"])
+        slicer_fakes.fire_timers()  # the timeout after success does nothing
+        self.assertEqual(failed, [])
+
+    def test_when_connected_times_out_with_a_message(self):
+        ran, failed = [], []
+        self.logic.whenConnected(ConnectionSettings("localhost", 18945, 2.0), lambda: ran.append(1), failed.append)
+        slicer_fakes.fire_timers()
+        self.assertEqual(len(failed), 1)
+        self.assertIn("localhost:18945 within 2 s", failed[0])
+        self.logic.connectorNode().serverAccepts()
+        self.assertEqual(ran, [])
+
+    def test_when_connected_runs_at_once_when_connected(self):
+        self.connect()
+        ran = []
+        self.logic.whenConnected(ConnectionSettings("localhost", 18945, 5.0), lambda: ran.append(1), None)
+        self.assertEqual((ran, slicer_fakes.FakeQTimer.scheduled), ([1], []))
+
+    def test_disconnect_fails_the_waiters(self):
+        failed = []
+        self.logic.whenConnected(ConnectionSettings("localhost", 18945, 5.0), lambda: None, failed.append)
+        self.logic.disconnect()
+        self.assertEqual(failed, ["Disconnected before the connection was made."])
+
     def test_commands_need_a_connection(self):
         with self.assertRaisesRegex(ConnectionError, "Not connected"):
             self.logic.getStatus(lambda reply: None)
