@@ -10,7 +10,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
 from slicer.util import VTKObservationMixin
 
-from SlicerBridgeLib import names, prompts, replies, settings
+from SlicerBridgeLib import geometry, names, prompts, replies, settings
 from SlicerBridgeLib.connection_wait import ConnectionWaiters
 from SlicerBridgeLib.requests import RequestBuilder
 from SlicerBridgeLib.volume_sync import VolumeSyncTracker, volume_digest
@@ -438,6 +438,21 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             connector.UnregisterOutgoingMRMLNode(volumeNode)
             self.volumeSync.mark_sent(device, modified, digest())
         return device
+
+    def worldToVolumeMatrix(self, volumeNode):
+        """4x4 numpy matrix from world RAS to the volume's local RAS (the frame of the IJK-to-RAS that
+        is pushed). Prompts and ROI are in world RAS and must be converted with it. A non-linear
+        parent transform cannot be applied to a box or expressed by the pushed geometry: refused."""
+        transformNode = volumeNode.GetParentTransformNode()
+        if transformNode is None:
+            return np.eye(4)
+        if not transformNode.IsTransformToWorldLinear():
+            raise ValueError(f"Volume '{volumeNode.GetName()}' is under the non-linear transform "
+                             f"'{transformNode.GetName()}'. SlicerBridge needs a linear one: harden the transform "
+                             "on the volume (Data module, right-click > Harden transform) or remove it.")
+        volumeToWorld = vtk.vtkMatrix4x4()
+        transformNode.GetMatrixTransformToWorld(volumeToWorld)
+        return geometry.world_to_local(slicer.util.arrayFromVTKMatrix(volumeToWorld))
 
     def resultNode(self, volumeDevice):
         """The labelmap the server's IMAGE lands in; pre-created because Slicer never makes labelmaps

@@ -73,12 +73,28 @@ class FakeVolumeNode(FakeNode):
         super().__init__("vtkMRMLScalarVolumeNode", name)
         self.imageData = FakeImageData(array, scalarType)
         self.matrix = np.asarray(matrix, dtype=float)
+        self.parentTransform = None
+
+    def GetParentTransformNode(self):
+        return self.parentTransform
 
     def GetImageData(self):
         return self.imageData
 
     def GetIJKToRASMatrix(self, matrix):
         matrix.m = self.matrix.copy()
+
+
+class FakeTransformNode(FakeNode):
+    def __init__(self, name, toWorld, linear=True):
+        super().__init__("vtkMRMLTransformNode", name)
+        self.toWorld, self.linear = np.asarray(toWorld, dtype=float), linear
+
+    def IsTransformToWorldLinear(self):
+        return self.linear
+
+    def GetMatrixTransformToWorld(self, matrix):
+        matrix.m = self.toWorld.copy()
 
 
 class FakeConnector(FakeNode):

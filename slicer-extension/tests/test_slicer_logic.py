@@ -131,6 +131,21 @@ class SlicerBridgeLogicTests(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "cast it to short or float"):
             self.logic.pushVolumeIfChanged(volume)
 
+    def test_world_to_volume_matrix_inverts_a_linear_parent_transform(self):
+        volume = slicer_fakes.FakeVolumeNode("MRHead", np.zeros((2, 3, 4), np.int16), np.eye(4), 4)
+        np.testing.assert_allclose(self.logic.worldToVolumeMatrix(volume), np.eye(4))
+        toWorld = np.eye(4)
+        toWorld[:3, 3] = [10.0, -5.0, 2.0]
+        volume.parentTransform = slicer_fakes.FakeTransformNode("Moved", toWorld)
+        worldToVolume = self.logic.worldToVolumeMatrix(volume)
+        np.testing.assert_allclose(worldToVolume @ [10.0, -5.0, 2.0, 1.0], [0, 0, 0, 1], atol=1e-12)
+
+    def test_non_linear_parent_transform_is_refused_with_a_reason(self):
+        volume = slicer_fakes.FakeVolumeNode("MRHead", np.zeros((2, 3, 4), np.int16), np.eye(4), 4)
+        volume.parentTransform = slicer_fakes.FakeTransformNode("Warp", np.eye(4), linear=False)
+        with self.assertRaisesRegex(ValueError, "non-linear transform 'Warp'.*Harden transform"):
+            self.logic.worldToVolumeMatrix(volume)
+
     def test_result_node_is_a_labelmap_named_by_the_contract(self):
         node = self.logic.resultNode("AVeryLongVolumeNameHere")
         self.assertEqual((node.className, node.GetName()), ("vtkMRMLLabelMapVolumeNode", "AVeryLongVolumeN_seg"))

@@ -41,6 +41,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self._resultObservation = None
         self._resultNode = None
         self._volumeDevice = None
+        self._worldToVolume = np.eye(4)  # the source volume's parent transform, inverted
         self.session = PromptSession()  # baseline mask, point history, ROI/model last sent
         self._suppressPointEvents = False
         self._serverSession = None  # logic.connectionCount the session state refers to
@@ -273,6 +274,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if self._serverSession != self.logic.connectionCount:
             self._serverSession = self.logic.connectionCount
             self.session.server_session_changed()
+        self._worldToVolume = self.logic.worldToVolumeMatrix(source)
         device = self.logic.pushVolumeIfChanged(source)
         self._volumeDevice = device
         self.session.target_volume(device)
@@ -285,10 +287,10 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
     def sendPrompts(self):
         """One edit of the point set = one request: the whole set as one POINT message, or a Reset
         when no positive point is left (the server must not keep the deleted points)."""
-        positive = self.worldPoints(self.promptNodes()[0])
-        negative = self.worldPoints(self.promptNodes()[1])
         try:
             device = self._prepare()
+            positive = geometry.points_in_frame(self._worldToVolume, self.worldPoints(self.promptNodes()[0]))
+            negative = geometry.points_in_frame(self._worldToVolume, self.worldPoints(self.promptNodes()[1]))
             action = self.session.prompt_update(len(positive))
             if action == prompts.SEND_POINTS:
                 self.logic.pushPrompts(positive, negative)
@@ -328,7 +330,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if roiNode is None:
             return None
         objectToWorld = slicer.util.arrayFromVTKMatrix(roiNode.GetObjectToWorldMatrix())
-        return geometry.roi_from_object_to_world(objectToWorld, list(roiNode.GetSize()))
+        return geometry.roi_in_frame(self._worldToVolume, objectToWorld, list(roiNode.GetSize()))
 
     def _sendRoiIfChanged(self):
         roi = self._currentRoi()
