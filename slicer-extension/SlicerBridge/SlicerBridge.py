@@ -436,7 +436,7 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             connector.RegisterOutgoingMRMLNode(volumeNode)
             connector.PushNode(volumeNode)
             connector.UnregisterOutgoingMRMLNode(volumeNode)
-            self.volumeSync.mark_sent(device, modified, digest())
+            self.volumeSync.mark_sent(device, modified, digest)
         return device
 
     def worldToVolumeMatrix(self, volumeNode):

@@ -125,6 +125,19 @@ class SlicerBridgeLogicTests(unittest.TestCase):
         self.logic.pushVolumeIfChanged(volume)
         self.assertEqual(len(connector.calls), count + 3)
 
+    def test_an_edited_volume_is_hashed_once_per_change(self):
+        self.connect()
+        hashed = []
+        real = self.module.volume_digest
+        self.module.volume_digest = lambda array, matrix: hashed.append(1) or real(array, matrix)
+        volume = slicer_fakes.FakeVolumeNode("MRHead", np.zeros((2, 3, 4), np.int16), np.eye(4), 4)
+        self.logic.pushVolumeIfChanged(volume)
+        volume.imageData.array[0, 0, 0] = 5
+        volume.imageData.Modified()
+        self.logic.pushVolumeIfChanged(volume)
+        self.logic.pushVolumeIfChanged(volume)
+        self.assertEqual(len(hashed), 2)  # first push, then the edit: needs_push and mark_sent share one hash
+
     def test_unsendable_volumes_are_refused_with_a_reason(self):
         self.connect()
         volume = slicer_fakes.FakeVolumeNode("Ints", np.zeros((1, 1, 1), np.int32), np.eye(4), 6)
