@@ -80,7 +80,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self.roiSelector = slicer.qMRMLNodeComboBox()
         self.roiSelector.nodeTypes = ["vtkMRMLMarkupsROINode"]
         self.roiSelector.noneEnabled = True
-        self.roiSelector.addEnabled = False
+        self.roiSelector.addEnabled = True  # "Create new Markups ROI" from the selector
         self.roiSelector.removeEnabled = False
         self.roiSelector.setMRMLScene(slicer.mrmlScene)
         self.roiSelector.setToolTip("Optional box limiting where the server segments (SetRoi command).")
@@ -104,6 +104,11 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             buttons.addWidget(widget)
         self.scriptedEffect.addOptionsWidget(buttons)
 
+        self.progressBar = qt.QProgressBar()
+        self.progressBar.setRange(0, 0)  # busy indicator: the server reports no percentage
+        self.progressBar.setTextVisible(False)
+        self.progressBar.visible = False
+        self.scriptedEffect.addOptionsWidget(self.progressBar)
         self.progressLabel = qt.QLabel("")
         self.progressLabel.wordWrap = True
         self.errorLabel = qt.QLabel("")
@@ -148,12 +153,14 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self.scriptedEffect.setParameter(PARAM_AUTO_UPDATE, 1 if self.autoUpdateCheckBox.checked else 0)
         self.segmentButton.enabled = not self.autoUpdateCheckBox.checked
 
-    def showProgress(self, text):
+    def showProgress(self, text, busy=False):
         self.progressLabel.text = text
+        self.progressBar.visible = busy
 
     def showError(self, text):
         self.errorLabel.text = text
         if text:
+            self.progressBar.visible = False
             logging.warning("SlicerBridge: %s", text)
 
     # ---- activation -------------------------------------------------------------------------------
@@ -188,7 +195,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if isError:
             self.showError(text)
         elif text:
-            self.showProgress(text)
+            self.progressLabel.text = text  # connection news: a running request keeps its busy bar
             if self.logic.isConnected():
                 self.showError("")
 
@@ -295,7 +302,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             if action == prompts.SEND_POINTS:
                 self.logic.pushPrompts(positive, negative)
                 self.session.points_sent()
-                self.showProgress(f"Segmenting ({len(positive)} positive, {len(negative)} negative points)...")
+                self.showProgress(f"Segmenting ({len(positive)} positive, {len(negative)} negative points)...", busy=True)
             elif action == prompts.SEND_RESET:
                 self.logic.reset(device, self.onCommandReply)
                 self.session.reset_points()
@@ -352,7 +359,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if positive is not None:  # mirror the server, which restores the previous point set
             node = self.promptNodes()[0 if positive else 1]
             self._withoutPointEvents(lambda: node.RemoveNthControlPoint(node.GetNumberOfControlPoints() - 1))
-        self.showProgress("Undoing the last prompt...")
+        self.showProgress("Undoing the last prompt...", busy=True)
 
     def onReset(self):
         try:
