@@ -10,7 +10,8 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
 from slicer.util import VTKObservationMixin
 
-from SlicerBridgeLib import names, replies, settings
+from SlicerBridgeLib import geometry, names, prompts, replies, settings
+from SlicerBridgeLib.connection_wait import ConnectionWaiters
 from SlicerBridgeLib.requests import RequestBuilder
 from SlicerBridgeLib.volume_sync import VolumeSyncTracker, volume_digest
 
@@ -128,9 +129,19 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onTestConnection(self):
         with slicer.util.tryWithErrorDisplay("Connection test failed.", waitCursor=False):
-            self.logic.ensureConnected(self.currentSettings())
-            self.ui.serverStatusLabel.text = "Asking the server for its status..."
+            self.ui.serverStatusLabel.text = "Waiting for the connection..."
+            self.logic.whenConnected(self.currentSettings(), self._askStatus, self.onConnectionFailed)
+
+    def _askStatus(self):
+        self.ui.serverStatusLabel.text = "Asking the server for its status..."
+        try:
             self.logic.getStatus(self.onStatusReply)
+        except Exception as e:
+            self.onConnectionFailed(str(e))
+
+    def onConnectionFailed(self, message):
+        self.ui.serverStatusLabel.text = f"Error: {message}"
+        self.updateConnectionState()
 
     def onStatusReply(self, reply):
         if reply.success:
@@ -141,8 +152,14 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onRefreshModels(self):
         with slicer.util.tryWithErrorDisplay("Could not list the models.", waitCursor=False):
-            self.logic.ensureConnected(self.currentSettings())
+            self.ui.serverStatusLabel.text = "Waiting for the connection..."
+            self.logic.whenConnected(self.currentSettings(), self._askModels, self.onConnectionFailed)
+
+    def _askModels(self):
+        try:
             self.logic.listModels(self.onModelsReply)
+        except Exception as e:
+            self.onConnectionFailed(str(e))
 
     def onModelsReply(self, reply):
         if not reply.success:
@@ -153,6 +170,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         except replies.ReplyError as e:
             self.ui.serverStatusLabel.text = f"Error: {e}"
             return
+        self.ui.serverStatusLabel.text = f"{len(models)} model(s) available."
         combo = self.ui.modelComboBox
         wasBlocked = combo.blockSignals(True)
         combo.clear()
@@ -211,6 +229,7 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self.volumeSync = VolumeSyncTracker()
         self._pendingCommands = {}  # command id -> (vtkSlicerOpenIGTLinkCommand, request, callback)
         self._statusListeners = []
+        self._connectWaiters = ConnectionWaiters()
         self._connectionCount = 0
         self._timeoutS = settings.DEFAULT_TIMEOUT_S
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.NodeAddedEvent, self._onNodeAdded)
@@ -263,11 +282,25 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         if not self.isStarted():
             self.connect(connectionSettings)
 
+    def whenConnected(self, connectionSettings, onConnected, onFailed):
+        """Runs onConnected() once connected (now, or on the connector's ConnectedEvent), starting the
+        connection if needed; onFailed(message) if not connected within the timeout. Never blocks."""
+        if self.isConnected():
+            onConnected()
+            return
+        s = connectionSettings.validated()
+        self.ensureConnected(s)
+        token = self._connectWaiters.add(onConnected, onFailed)
+        message = (f"Could not connect to {s.host}:{s.port} within {s.timeout_s:g} s; "
+                   "is the server running there?")
+        qt.QTimer.singleShot(int(s.timeout_s * 1000), lambda: self._connectWaiters.expire(token, message))
+
     def disconnect(self):
         node = self.connectorNode()
         if node is not None and node.GetState() != node.StateOff:
             node.Stop()
         self._failPending("disconnected")
+        self._connectWaiters.fail_all("Disconnected before the connection was made.")
         self._notify("Disconnected.")
 
     @property
@@ -287,6 +320,7 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self._connectionCount += 1
         self.volumeSync.on_connection(self._connectionCount)  # a new session holds none of our volumes
         self._notify("Connected.")
+        self._connectWaiters.connected()
 
     def _onDisconnected(self, caller, event):
         self._failPending("the connection to the server was lost")
@@ -402,8 +436,23 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             connector.RegisterOutgoingMRMLNode(volumeNode)
             connector.PushNode(volumeNode)
             connector.UnregisterOutgoingMRMLNode(volumeNode)
-            self.volumeSync.mark_sent(device, modified, digest())
+            self.volumeSync.mark_sent(device, modified, digest)
         return device
+
+    def worldToVolumeMatrix(self, volumeNode):
+        """4x4 numpy matrix from world RAS to the volume's local RAS (the frame of the IJK-to-RAS that
+        is pushed). Prompts and ROI are in world RAS and must be converted with it. A non-linear
+        parent transform cannot be applied to a box or expressed by the pushed geometry: refused."""
+        transformNode = volumeNode.GetParentTransformNode()
+        if transformNode is None:
+            return np.eye(4)
+        if not transformNode.IsTransformToWorldLinear():
+            raise ValueError(f"Volume '{volumeNode.GetName()}' is under the non-linear transform "
+                             f"'{transformNode.GetName()}'. SlicerBridge needs a linear one: harden the transform "
+                             "on the volume (Data module, right-click > Harden transform) or remove it.")
+        volumeToWorld = vtk.vtkMatrix4x4()
+        transformNode.GetMatrixTransformToWorld(volumeToWorld)
+        return geometry.world_to_local(slicer.util.arrayFromVTKMatrix(volumeToWorld))
 
     def resultNode(self, volumeDevice):
         """The labelmap the server's IMAGE lands in; pre-created because Slicer never makes labelmaps
@@ -428,22 +477,20 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             node.GetDisplayNode().SetVisibility(False)
         return node
 
-    def pushPrompts(self, positiveWorld, negativeWorld):
-        """Sends the prompt points (world RAS, (N, 3)); negatives first so that the last POINT update,
-        which starts the server's segmentation, sees the complete point set."""
+    def pushPrompts(self, positive, negative):
+        """Sends the whole prompt point set ((N, 3) RAS each, in the volume's frame) as ONE POINT
+        message, so that one edit starts one segmentation; negative points are named "-<n>"."""
         self._requireConnected()
+        node = self.promptNode(names.PROMPT_NODE_NAME)
+        wasModifying = node.StartModify()
+        node.RemoveAllControlPoints()
+        for label, ras in prompts.prompt_point_elements(positive, negative):
+            node.AddControlPoint(vtk.vtkVector3d(*ras), label)
+        node.EndModify(wasModifying)
         connector = self.connectorNode()
-        for nodeName, points in ((names.NEGATIVE_PROMPT_NODE_NAME, negativeWorld),
-                                 (names.POSITIVE_PROMPT_NODE_NAME, positiveWorld)):
-            node = self.promptNode(nodeName)
-            wasModifying = node.StartModify()
-            node.RemoveAllControlPoints()
-            for index, ras in enumerate(np.asarray(points, dtype=float).reshape(-1, 3)):
-                node.AddControlPoint(vtk.vtkVector3d(*ras), f"{'-' if nodeName.endswith('-') else ''}{index + 1}")
-            node.EndModify(wasModifying)
-            connector.RegisterOutgoingMRMLNode(node)
-            connector.PushNode(node)  # explicit: removing points does not always trigger a push
-            connector.UnregisterOutgoingMRMLNode(node)
+        connector.RegisterOutgoingMRMLNode(node)
+        connector.PushNode(node)  # explicit: removing points does not always trigger a push
+        connector.UnregisterOutgoingMRMLNode(node)
 
     # ---- server STATUS messages -------------------------------------------------------------------
 
@@ -483,7 +530,7 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         self.assertEqual(node.GetName(), "MRHeadWithALongN_seg")
         self.assertTrue(node.IsA("vtkMRMLLabelMapVolumeNode"))
         self.assertIs(logic.resultNode("MRHeadWithALongName"), node)
-        prompt = logic.promptNode(names.POSITIVE_PROMPT_NODE_NAME)
+        prompt = logic.promptNode(names.PROMPT_NODE_NAME)
         self.assertFalse(prompt.GetDisplayNode().GetVisibility())
         params = logic.getParameterNode()
         self.assertEqual(params.port, settings.DEFAULT_PORT)

@@ -231,6 +231,13 @@ class SlicerLikeClient:
                                    {"Status": "SUCCESS"}))
         return command_id
 
+    def send_request(self, request):
+        """Sends a SlicerBridgeLib CommandRequest (id, name, JSON content) as Slicer's connector does."""
+        self.send_raw(pack_message("COMMAND", "command",
+                                   pack_command_content(request.command_id, request.name, request.content),
+                                   {"Status": "SUCCESS"}))
+        return request.command_id
+
     def _recv_exact(self, size, deadline):
         buffer = bytearray(size)
         view = memoryview(buffer)

@@ -73,12 +73,28 @@ class FakeVolumeNode(FakeNode):
         super().__init__("vtkMRMLScalarVolumeNode", name)
         self.imageData = FakeImageData(array, scalarType)
         self.matrix = np.asarray(matrix, dtype=float)
+        self.parentTransform = None
+
+    def GetParentTransformNode(self):
+        return self.parentTransform
 
     def GetImageData(self):
         return self.imageData
 
     def GetIJKToRASMatrix(self, matrix):
         matrix.m = self.matrix.copy()
+
+
+class FakeTransformNode(FakeNode):
+    def __init__(self, name, toWorld, linear=True):
+        super().__init__("vtkMRMLTransformNode", name)
+        self.toWorld, self.linear = np.asarray(toWorld, dtype=float), linear
+
+    def IsTransformToWorldLinear(self):
+        return self.linear
+
+    def GetMatrixTransformToWorld(self, matrix):
+        matrix.m = self.toWorld.copy()
 
 
 class FakeConnector(FakeNode):
@@ -215,6 +231,21 @@ class FakeScene(FakeVtkObject):
         return node
 
 
+class FakeQTimer:
+    """qt.QTimer.singleShot records (ms, callable); tests fire them with fire_timers()."""
+    scheduled = []
+
+    @staticmethod
+    def singleShot(ms, callback):
+        FakeQTimer.scheduled.append((ms, callback))
+
+
+def fire_timers():
+    due, FakeQTimer.scheduled[:] = list(FakeQTimer.scheduled), []
+    for _, callback in due:
+        callback()
+
+
 class FakeMatrix:
     def __init__(self):
         self.m = np.eye(4)
@@ -265,7 +296,8 @@ def install():
                   parameterNodeWrapper=lambda cls: cls)
     slicer = _module("slicer", mrmlScene=scene, util=util, ScriptedLoadableModule=slm,
                      parameterNodeWrapper=pnw, vtkSlicerOpenIGTLinkCommand=FakeCommand)
-    sys.modules.update({"vtk": vtk, "qt": _module("qt"), "slicer": slicer, "slicer.util": util,
+    FakeQTimer.scheduled.clear()
+    sys.modules.update({"vtk": vtk, "qt": _module("qt", QTimer=FakeQTimer), "slicer": slicer, "slicer.util": util,
                         "slicer.ScriptedLoadableModule": slm, "slicer.parameterNodeWrapper": pnw})
     return scene
 

@@ -1,4 +1,5 @@
 """The extension's build metadata stays consistent with the files in the folder."""
+import json
 import os
 import re
 import struct
@@ -49,6 +50,23 @@ class ExtensionLayoutTests(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(ROOT, url.split("/slicer-extension/", 1)[1])), url)
         self.assertRegex(s4ext, r"(?m)^depends SlicerOpenIGTLink$")
         self.assertRegex(s4ext, r"(?m)^category Segmentation$")
+
+    def test_catalog_entry_has_the_schema_fields_and_agrees_with_cmake_and_s4ext(self):
+        entry = json.loads(read("SlicerBridge.json"))
+        self.assertEqual(entry["$schema"], "https://raw.githubusercontent.com/Slicer/Slicer/main/Schemas/"
+                                           "slicer-extension-catalog-entry-schema-v1.0.1.json#")
+        # the schema allows no other properties
+        self.assertLessEqual(set(entry), {"$schema", "category", "scm_url", "scm_revision", "scm_type",
+                                          "build_dependencies", "build_subdirectory", "tier"})
+        cmake = read("CMakeLists.txt")
+        self.assertIn(f'set(EXTENSION_CATEGORY "{entry["category"]}")', cmake)
+        self.assertIn(f'set(EXTENSION_DEPENDS "{" ".join(entry["build_dependencies"])}")', cmake)
+        self.assertIn(entry["tier"], (1, 3, 5))
+        s4ext = read("SlicerBridge.s4ext")
+        for json_key, s4ext_key in (("scm_url", "scmurl"), ("scm_revision", "scmrevision"), ("scm_type", "scm"),
+                                    ("build_subdirectory", "build_subdirectory"), ("category", "category")):
+            self.assertRegex(s4ext, rf"(?m)^{s4ext_key} {re.escape(str(entry[json_key]))}$", json_key)
+        self.assertRegex(s4ext, rf"(?m)^depends {' '.join(entry['build_dependencies'])}$")
 
     def test_icons_are_valid_pngs(self):
         self.assertEqual(png_size(os.path.join(ROOT, "SlicerBridge.png")), (128, 128))

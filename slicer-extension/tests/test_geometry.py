@@ -63,6 +63,42 @@ class TransformTests(unittest.TestCase):
         np.testing.assert_allclose(world, [[3, 1, 1], [5, 0, -2]])
 
 
+class VolumeFrameTests(unittest.TestCase):
+    """A volume under a linear parent transform: the server only knows its local IJK-to-RAS."""
+
+    def setUp(self):
+        self.local_ijk_to_ras = oblique_matrix()
+        parent = np.eye(4)
+        parent[:3, :3] = [[0, -1, 0], [1, 0, 0], [0, 0, 1]]  # 90 degrees about S
+        parent[:3, 3] = [40.0, -15.0, 3.0]
+        self.volume_to_world = parent
+        self.world_to_volume = geometry.world_to_local(parent)
+
+    def test_a_world_click_lands_on_the_voxel_it_was_placed_on(self):
+        voxel = np.array([[4.0, 7.0, 2.0]])
+        world = geometry.transform_points(self.volume_to_world @ self.local_ijk_to_ras, voxel)
+        local = geometry.points_in_frame(self.world_to_volume, world)
+        np.testing.assert_allclose(geometry.ras_to_ijk(self.local_ijk_to_ras, local), voxel, atol=1e-9)
+        self.assertFalse(np.allclose(geometry.ras_to_ijk(self.local_ijk_to_ras, world), voxel, atol=0.5))
+        self.assertEqual(geometry.points_in_frame(self.world_to_volume, np.zeros((0, 3))).shape, (0, 3))
+
+    def test_roi_is_moved_and_rotated_into_the_volume_frame(self):
+        object_to_world = self.volume_to_world.copy()  # a box aligned with the transformed volume
+        object_to_world[:3, 3] = geometry.transform_points(self.volume_to_world, [1.0, 2.0, 3.0])[0]
+        roi = geometry.roi_in_frame(self.world_to_volume, object_to_world, [10, 20, 30])
+        np.testing.assert_allclose(roi.center, [1, 2, 3], atol=1e-9)
+        np.testing.assert_allclose(roi.axes, np.eye(3), atol=1e-9)
+        np.testing.assert_allclose(roi.size, [10, 20, 30])
+
+    def test_singular_or_shearing_transforms_raise(self):
+        with self.assertRaisesRegex(ValueError, "singular"):
+            geometry.world_to_local(np.diag([1.0, 0.0, 1.0, 1.0]))
+        shear = np.eye(4)
+        shear[0, 1] = 0.5
+        with self.assertRaisesRegex(ValueError, "orthogonal"):
+            geometry.roi_in_frame(shear, np.eye(4), [1, 1, 1])
+
+
 class RoiTests(unittest.TestCase):
     def test_axis_aligned_default(self):
         roi = geometry.roi_from_center_size_axes([1, 2, 3], [10, 20, 30])

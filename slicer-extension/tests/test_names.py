@@ -17,11 +17,11 @@ class DeviceNameTests(unittest.TestCase):
         self.assertEqual(names.result_device_name("ABCDEFGHIJKLMNOPQRSTUV"), "ABCDEFGHIJKLMNOP_seg")
         self.assertEqual(len(names.result_device_name("x" * 40)), 20)
 
-    def test_prompt_node_names_fit_and_have_the_right_polarity(self):
-        for name in (names.POSITIVE_PROMPT_NODE_NAME, names.NEGATIVE_PROMPT_NODE_NAME):
-            self.assertTrue(names.fits_device_name(name))
-        self.assertFalse(names.is_negative_device(names.POSITIVE_PROMPT_NODE_NAME))
-        self.assertTrue(names.is_negative_device(names.NEGATIVE_PROMPT_NODE_NAME))
+    def test_point_polarity_by_name(self):
+        self.assertTrue(names.is_negative_point("-1"))
+        self.assertFalse(names.is_negative_point("1"))
+        self.assertTrue(names.is_negative_device("PromptNeg-"))
+        self.assertFalse(names.is_negative_device("PromptPos"))
 
     def test_bad_names_raise(self):
         with self.assertRaisesRegex(ValueError, "non-ASCII"):

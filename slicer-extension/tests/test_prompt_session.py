@@ -2,6 +2,7 @@ import unittest
 
 import numpy as np
 
+from SlicerBridgeLib import prompts
 from SlicerBridgeLib.prompt_session import PromptSession
 
 ROI_A = {"center": [0, 0, 0], "size": [1, 1, 1]}
@@ -76,6 +77,26 @@ class PromptSessionTests(unittest.TestCase):
         s.server_session_changed()
         self.assertTrue(s.roi_changed(ROI_A))
         self.assertTrue(s.model_changed("growcut"))
+
+    def test_deleting_all_positive_points_resets_only_when_the_server_holds_ours(self):
+        s = self.session
+        s.target_volume("V")
+        self.assertEqual(s.prompt_update(0), prompts.NOTHING_TO_SEND)
+        self.assertEqual(s.prompt_update(1), prompts.SEND_POINTS)
+        s.points_sent()
+        self.assertEqual(s.prompt_update(0), prompts.SEND_RESET)
+        s.reset_points()
+        self.assertEqual(s.prompt_update(0), prompts.NOTHING_TO_SEND)
+
+    def test_new_volume_or_server_session_holds_none_of_our_points(self):
+        s = self.session
+        s.target_volume("V")
+        s.points_sent()
+        s.target_volume("W")
+        self.assertEqual(s.prompt_update(0), prompts.NOTHING_TO_SEND)
+        s.points_sent()
+        s.server_session_changed()
+        self.assertEqual(s.prompt_update(0), prompts.NOTHING_TO_SEND)
 
     def test_model_selection(self):
         s = self.session

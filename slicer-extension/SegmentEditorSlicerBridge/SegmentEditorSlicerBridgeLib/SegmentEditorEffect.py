@@ -8,7 +8,7 @@ import vtk
 from SegmentEditorEffects import AbstractScriptedSegmentEditorEffect
 
 from SlicerBridge import getSharedLogic
-from SlicerBridgeLib import geometry, merge, replies
+from SlicerBridgeLib import geometry, merge, prompts, replies
 from SlicerBridgeLib.prompt_session import PromptSession
 
 # Effect parameters (stored in the segment editor parameter node)
@@ -41,6 +41,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self._resultObservation = None
         self._resultNode = None
         self._volumeDevice = None
+        self._worldToVolume = np.eye(4)  # the source volume's parent transform, inverted
         self.session = PromptSession()  # baseline mask, point history, ROI/model last sent
         self._suppressPointEvents = False
         self._serverSession = None  # logic.connectionCount the session state refers to
@@ -79,7 +80,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self.roiSelector = slicer.qMRMLNodeComboBox()
         self.roiSelector.nodeTypes = ["vtkMRMLMarkupsROINode"]
         self.roiSelector.noneEnabled = True
-        self.roiSelector.addEnabled = False
+        self.roiSelector.addEnabled = True  # "Create new Markups ROI" from the selector
         self.roiSelector.removeEnabled = False
         self.roiSelector.setMRMLScene(slicer.mrmlScene)
         self.roiSelector.setToolTip("Optional box limiting where the server segments (SetRoi command).")
@@ -103,6 +104,11 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             buttons.addWidget(widget)
         self.scriptedEffect.addOptionsWidget(buttons)
 
+        self.progressBar = qt.QProgressBar()
+        self.progressBar.setRange(0, 0)  # busy indicator: the server reports no percentage
+        self.progressBar.setTextVisible(False)
+        self.progressBar.visible = False
+        self.scriptedEffect.addOptionsWidget(self.progressBar)
         self.progressLabel = qt.QLabel("")
         self.progressLabel.wordWrap = True
         self.errorLabel = qt.QLabel("")
@@ -147,12 +153,14 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         self.scriptedEffect.setParameter(PARAM_AUTO_UPDATE, 1 if self.autoUpdateCheckBox.checked else 0)
         self.segmentButton.enabled = not self.autoUpdateCheckBox.checked
 
-    def showProgress(self, text):
+    def showProgress(self, text, busy=False):
         self.progressLabel.text = text
+        self.progressBar.visible = busy
 
     def showError(self, text):
         self.errorLabel.text = text
         if text:
+            self.progressBar.visible = False
             logging.warning("SlicerBridge: %s", text)
 
     # ---- activation -------------------------------------------------------------------------------
@@ -187,7 +195,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if isError:
             self.showError(text)
         elif text:
-            self.showProgress(text)
+            self.progressLabel.text = text  # connection news: a running request keeps its busy bar
             if self.logic.isConnected():
                 self.showError("")
 
@@ -273,6 +281,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if self._serverSession != self.logic.connectionCount:
             self._serverSession = self.logic.connectionCount
             self.session.server_session_changed()
+        self._worldToVolume = self.logic.worldToVolumeMatrix(source)
         device = self.logic.pushVolumeIfChanged(source)
         self._volumeDevice = device
         self.session.target_volume(device)
@@ -283,37 +292,29 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         return device
 
     def sendPrompts(self):
-        positive = self.worldPoints(self.promptNodes()[0])
-        negative = self.worldPoints(self.promptNodes()[1])
+        """One edit of the point set = one request: the whole set as one POINT message, or a Reset
+        when no positive point is left (the server must not keep the deleted points)."""
         try:
-            self._prepare()
-            if len(positive) == 0:
+            device = self._prepare()
+            positive = geometry.points_in_frame(self._worldToVolume, self.worldPoints(self.promptNodes()[0]))
+            negative = geometry.points_in_frame(self._worldToVolume, self.worldPoints(self.promptNodes()[1]))
+            action = self.session.prompt_update(len(positive))
+            if action == prompts.SEND_POINTS:
+                self.logic.pushPrompts(positive, negative)
+                self.session.points_sent()
+                self.showProgress(f"Segmenting ({len(positive)} positive, {len(negative)} negative points)...", busy=True)
+            elif action == prompts.SEND_RESET:
+                self.logic.reset(device, self.onCommandReply)
+                self.session.reset_points()
+                self.showProgress("No positive point left: the server's points and result were cleared.")
+            else:
                 self.showProgress("Add at least one positive point.")
-                return
-            self.logic.pushPrompts(positive, negative)
-            self.showProgress(f"Segmenting ({len(positive)} positive, {len(negative)} negative points)...")
             self.showError("")
         except Exception as e:
             self.showError(str(e))
 
     def onSegment(self):
-        positive = self.worldPoints(self.promptNodes()[0])
-        negative = self.worldPoints(self.promptNodes()[1])
-        try:
-            device = self._prepare()
-            if len(positive) == 0:
-                raise ValueError("Add at least one positive point before segmenting.")
-            points = [(p, True) for p in positive] + [(p, False) for p in negative]
-            self.logic.segment(device, points, self._currentRoi(), self.logic.getParameterNode().model,
-                               self.onSegmentReply)
-            self.showProgress("Segmenting...")
-            self.showError("")
-        except Exception as e:
-            self.showError(str(e))
-
-    def onSegmentReply(self, reply):
-        if not reply.success:
-            self.showError(reply.error_message)
+        self.sendPrompts()
 
     def onCommandReply(self, reply):
         if not reply.success:
@@ -336,7 +337,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if roiNode is None:
             return None
         objectToWorld = slicer.util.arrayFromVTKMatrix(roiNode.GetObjectToWorldMatrix())
-        return geometry.roi_from_object_to_world(objectToWorld, list(roiNode.GetSize()))
+        return geometry.roi_in_frame(self._worldToVolume, objectToWorld, list(roiNode.GetSize()))
 
     def _sendRoiIfChanged(self):
         roi = self._currentRoi()
@@ -358,7 +359,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         if positive is not None:  # mirror the server, which restores the previous point set
             node = self.promptNodes()[0 if positive else 1]
             self._withoutPointEvents(lambda: node.RemoveNthControlPoint(node.GetNumberOfControlPoints() - 1))
-        self.showProgress("Undoing the last prompt...")
+        self.showProgress("Undoing the last prompt...", busy=True)
 
     def onReset(self):
         try:
@@ -418,5 +419,6 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
             return
         attributes = {name: resultNode.GetAttribute(name) for name in resultNode.GetAttributeNames() or []}
         info = replies.parse_result_metadata(attributes)
+        self.showError("")  # a result supersedes any earlier error (e.g. a STATUS for an older request)
         self.showProgress(f"Result {info.request_id or ''}: {info.summary()}, "
                           f"{int(np.count_nonzero(result))} voxels.")

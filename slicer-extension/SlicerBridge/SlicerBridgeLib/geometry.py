@@ -38,6 +38,26 @@ def transform_points(matrix, points):
     return p @ m[:3, :3].T + m[:3, 3]
 
 
+def world_to_local(local_to_world):
+    """Inverse of a node's linear parent-to-world transform; raises ValueError when it is singular."""
+    m = as_matrix4(local_to_world)
+    if abs(np.linalg.det(m[:3, :3])) < 1e-12:
+        raise ValueError("the parent transform is singular (it collapses an axis)")
+    return np.linalg.inv(m)
+
+
+def points_in_frame(world_to_frame, world_points):
+    """World RAS points expressed in another frame, e.g. a volume's local frame under a transform.
+    The server knows only the volume's local IJK-to-RAS, so prompts must be sent in that frame."""
+    return transform_points(world_to_frame, world_points)
+
+
+def roi_in_frame(world_to_frame, object_to_world, size):
+    """A markups ROI (ObjectToWorld matrix, size) expressed in another frame; the frame change must
+    keep the box a box (rotation, translation and scaling; a shear raises ValueError)."""
+    return roi_from_object_to_world(as_matrix4(world_to_frame) @ as_matrix4(object_to_world), size)
+
+
 def ijk_to_ras(ijk_to_ras_matrix, ijk):
     return transform_points(ijk_to_ras_matrix, ijk)
 

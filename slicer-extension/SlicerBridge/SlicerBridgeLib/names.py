@@ -4,9 +4,10 @@ DEVICE_NAME_MAX_BYTES = 20
 RESULT_SUFFIX = "_seg"
 RESULT_PREFIX_MAX_CHARS = 16
 
-# Markups nodes holding the prompts. A POINT device name ending in "-" marks negative points.
-POSITIVE_PROMPT_NODE_NAME = "SBPromptPos"
-NEGATIVE_PROMPT_NODE_NAME = "SBPromptNeg-"
+# The markups node holding every prompt point (one POINT message per edit). The server reads a point
+# as negative when its name starts with "-" or the device name ends with "-"; this name must not.
+PROMPT_NODE_NAME = "SBPrompts"
+NEGATIVE_POINT_PREFIX = "-"
 COMMAND_DEVICE_NAME = "command"
 
 
@@ -38,6 +39,11 @@ def result_device_name(volume_name):
 def is_negative_device(name):
     """True for a POINT device whose points are all negative (name ends with '-')."""
     return name.endswith("-")
+
+
+def is_negative_point(point_name):
+    """True for a POINT element the server reads as negative (name starts with '-')."""
+    return point_name.startswith(NEGATIVE_POINT_PREFIX)
 
 
 def fits_device_name(name):

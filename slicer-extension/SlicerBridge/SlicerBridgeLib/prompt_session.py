@@ -7,6 +7,8 @@ sent to the server (ROI, model) so that unchanged settings are not re-sent.
 """
 
 
+from . import prompts
+
 _UNSENT = object()  # the server holds no ROI from us (new session, new volume, or after Reset)
 
 
@@ -17,7 +19,9 @@ class PromptSession:
         self._history = []
         self._sent_roi = _UNSENT
         self._sent_model = None
+        self._server_holds_points = False
         self._volume = None
+        self._server_holds_points = False
 
     def baseline_for(self, segment_id, capture):
         """(baseline mask of `segment_id`, started). `capture()` is called when the session starts or
@@ -40,22 +44,32 @@ class PromptSession:
     def point_count(self):
         return len(self._history)
 
+    def prompt_update(self, positive_count):
+        """The prompts.SEND_* action for the current point set (see prompts.plan_prompt_update)."""
+        return prompts.plan_prompt_update(positive_count, self._server_holds_points)
+
+    def points_sent(self):
+        self._server_holds_points = True
+
     def reset_points(self):
         """After the server's Reset: no points, no ROI on the server; the baseline is kept so the
         segment returns to how it was before the session."""
         self._history = []
         self._sent_roi = _UNSENT
+        self._server_holds_points = False
 
     def target_volume(self, volume):
-        """Switching the source volume: the server holds no ROI for the new one."""
+        """Switching the source volume: the server holds no ROI and no points for the new one."""
         if volume != self._volume:
             self._volume = volume
             self._sent_roi = _UNSENT
+            self._server_holds_points = False
 
     def server_session_changed(self):
-        """A reconnect is a new server session: it holds neither our ROI nor our model choice."""
+        """A reconnect is a new server session: it holds neither our ROI, points nor model choice."""
         self._sent_roi = _UNSENT
         self._sent_model = None
+        self._server_holds_points = False
 
     def roi_changed(self, roi_json):
         """True (and remembered) when SetRoi must be sent: the ROI (a JSON dict, or None for no ROI)

@@ -23,6 +23,7 @@ def volume_digest(array, ijk_to_ras):
 class VolumeSyncTracker:
     def __init__(self):
         self._sent = {}  # device name -> (modified time, digest)
+        self._digests = {}  # device name -> (modified time, digest): one hash per change, on any connection
         self._connection = None
 
     def on_connection(self, connection_id):
@@ -31,26 +32,38 @@ class VolumeSyncTracker:
             self._connection = connection_id
             self._sent.clear()
 
+    def digest_for(self, name, modified_time, digest_fn):
+        """The digest of `name` as of `modified_time`; `digest_fn` runs at most once per modification
+        time (hashing a big volume on the GUI thread costs time)."""
+        cached = self._digests.get(name)
+        if cached is None or cached[0] != modified_time:
+            cached = (modified_time, digest_fn())
+            self._digests[name] = cached
+        return cached[1]
+
     def needs_push(self, name, modified_time, digest_fn):
         """True when `name` was never sent on this connection or changed since. `digest_fn` is only
-        called when the modification time moved (hashing a big volume costs time)."""
+        called when the modification time moved."""
         sent = self._sent.get(name)
         if sent is None:
             return True
         sent_time, sent_digest = sent
         if modified_time == sent_time:
             return False
-        digest = digest_fn()
+        digest = self.digest_for(name, modified_time, digest_fn)
         if digest == sent_digest:
             self._sent[name] = (modified_time, digest)  # touched but unchanged: no push
             return False
         return True
 
-    def mark_sent(self, name, modified_time, digest):
-        self._sent[name] = (modified_time, digest)
+    def mark_sent(self, name, modified_time, digest_fn):
+        """Records a push; reuses the digest needs_push computed for the same modification time."""
+        self._sent[name] = (modified_time, self.digest_for(name, modified_time, digest_fn))
 
     def forget(self, name=None):
         if name is None:
             self._sent.clear()
+            self._digests.clear()
         else:
             self._sent.pop(name, None)
+            self._digests.pop(name, None)
