@@ -55,6 +55,8 @@ public sealed class CacheOptions
 public sealed class ProtocolLimitOptions
 {
     public long MaxBodyBytes { get; set; } = 1L << 30;
+    /// <summary>Largest POINT / STRING / COMMAND / ... body; larger ones are skipped unbuffered and answered STATUS.</summary>
+    public long MaxNonImageBodyBytes { get; set; } = 16L << 20;
     public int MaxMetadataEntries { get; set; } = 256;
     public int MaxMetadataBytes { get; set; } = 65535;
     public int MaxImageDimension { get; set; } = 4096;

@@ -48,6 +48,7 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
 
         var l = o.Protocol;
         if (l.MaxBodyBytes < 1024) errors.Add($"Protocol:MaxBodyBytes must be at least 1024, got {l.MaxBodyBytes}.");
+        if (l.MaxNonImageBodyBytes < 1024) errors.Add($"Protocol:MaxNonImageBodyBytes must be at least 1024, got {l.MaxNonImageBodyBytes}.");
         if (l.MaxMetadataEntries < 0 || l.MaxMetadataEntries > ushort.MaxValue) errors.Add($"Protocol:MaxMetadataEntries must be within 0..65535.");
         if (l.MaxMetadataBytes < 0) errors.Add($"Protocol:MaxMetadataBytes must be >= 0.");
         if (l.MaxImageDimension < 1 || l.MaxImageDimension > ushort.MaxValue) errors.Add($"Protocol:MaxImageDimension must be within 1..65535.");

@@ -23,6 +23,7 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
     public IgtlReaderOptions ReaderOptions => new()
     {
         MaxBodyBytes = Options.Protocol.MaxBodyBytes,
+        MaxNonImageBodyBytes = Options.Protocol.MaxNonImageBodyBytes,
         MaxMetadataEntries = Options.Protocol.MaxMetadataEntries,
         MaxMetadataBytes = Options.Protocol.MaxMetadataBytes,
         MaxImageDimension = Options.Protocol.MaxImageDimension,

@@ -50,6 +50,23 @@ public class InputRejectionTests
         await AssertStillServedAsync(bad, "after");
     }
 
+    [Fact]
+    public async Task Oversize_point_message_is_skipped_unbuffered_and_answered_while_the_connection_stays_open()
+    {
+        await using var server = await BridgeTestServer.StartAsync(new() { ["Protocol:MaxNonImageBodyBytes"] = "4096" });
+        await using var client = await server.ConnectAsync(headerVersion: 1);
+        var body = new byte[64 * 1024];
+        var header = new IgtlHeader(1, "POINT", "huge", default, (ulong)body.Length, Crc64.Compute(body));
+        var frame = new byte[IgtlHeaderLayout.Size + body.Length];
+        header.Encode(frame);
+        await client.SendRawAsync(frame);
+
+        var status = await client.ReceiveAsync<StatusMessage>();
+        Assert.Equal(IgtlStatusCode.Overflow, status.Code);
+        Assert.Contains("non-IMAGE", status.Message);
+        await AssertStillServedAsync(client, "after");
+    }
+
     [Theory]
     [InlineData("GET_IMAGE")]
     [InlineData("GET_TRANS")]
