@@ -49,10 +49,13 @@ public static class BridgeHostBuilder
         });
         builder.Services.AddSingleton(sp => new VolumeCache(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.Cache.MemoryBudgetBytes));
         builder.Services.AddSingleton(sp => new InferenceQueue(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.Scheduling.QueueCapacity));
+        builder.Services.AddSingleton<PrepareQueue>();
         builder.Services.AddSingleton<BridgeServer>();
         builder.Services.AddSingleton<IConnectionHandler, BridgeConnectionHandler>();
         // Hosted services stop in reverse order: the listener drains its clients while the workers still run.
         builder.Services.AddHostedService<InferenceWorkerService>();
+        builder.Services.AddSingleton<PrepareWorkerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PrepareWorkerService>());
         builder.Services.AddSingleton<TcpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TcpListenerService>());
         return builder;

@@ -7,13 +7,16 @@ using SlicerBridge.Protocol;
 namespace SlicerBridge.Host.Sessions;
 
 /// <summary>What every session shares: volume cache, inference queue, model registry, limits, and the live session count.</summary>
-public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelRegistry models, IOptions<BridgeOptions> options)
+public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelRegistry models, IOptions<BridgeOptions> options,
+    PrepareQueue? prepare = null)
 {
     private int _sessions;
 
     public VolumeCache Cache { get; } = cache;
     public InferenceQueue Queue { get; } = queue;
     public ModelRegistry Models { get; } = models;
+    /// <summary>Background warm-ups (e.g. a SAM-Med3D embedding as soon as an ROI is set).</summary>
+    public PrepareQueue Prepare { get; } = prepare ?? new PrepareQueue();
     public BridgeOptions Options { get; } = options.Value;
     public int Sessions => Volatile.Read(ref _sessions);
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SlicerBridge.Host.Commands;
 using SlicerBridge.Host.Hosting;
+using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Volumes;
 using SlicerBridge.Protocol;
@@ -82,12 +83,24 @@ public sealed partial class ClientSession
         switch (command)
         {
             case SetRoiCommand c:
+            {
+                VolumeSlot slot;
+                string contentKey, model;
                 lock (_gate)
                 {
-                    var slot = ResolveVolume(c.Volume);
+                    slot = ResolveVolume(c.Volume);
                     slot.Roi = c.Roi;
-                    return new JsonObject { ["volume"] = slot.Name, ["roi"] = c.Roi is null ? null : RoiJson(c.Roi) };
+                    contentKey = slot.ContentKey;
+                    model = _model;
                 }
+                // Warm the model up for this ROI in the background (a SAM-Med3D embedding), so the first click only decodes.
+                if (c.Roi is not null)
+                {
+                    try { _server.Prepare.Post(new PrepareRequest(model, _server.Cache.Get(contentKey, slot.Name), c.Roi, _sessionCts.Token)); }
+                    catch (VolumeEvictedException) { }
+                }
+                return new JsonObject { ["volume"] = slot.Name, ["roi"] = c.Roi is null ? null : RoiJson(c.Roi) };
+            }
             case SetModelCommand c:
                 if (!_server.Models.IsKnown(c.Model))
                     throw new CommandException($"Unknown model '{c.Model}'. Available: {string.Join(", ", _server.Models.Names)}.");

@@ -25,6 +25,13 @@ public interface ISegmentationModel : IDisposable
     /// Throws <see cref="SegmentationException"/> for bad prompts (e.g. no positive point inside the volume).
     /// </summary>
     SegmentationResult Segment(SegmentationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Optional warm-up before the first click: computes and caches what is expensive for this volume and ROI (e.g. an
+    /// image embedding) so that the next <see cref="Segment"/> on it pays only the prompt-dependent part. Called by the
+    /// server when an ROI is set. Default: nothing to prepare.
+    /// </summary>
+    void Prepare(Volume volume, RoiBox? roi, CancellationToken cancellationToken) { }
 }
 
 /// <summary>Everything one segmentation needs.</summary>

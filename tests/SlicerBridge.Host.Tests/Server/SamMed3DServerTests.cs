@@ -81,6 +81,30 @@ public class SamMed3DServerTests
     }
 
     [Fact]
+    public async Task Setting_an_roi_prepares_the_embedding_so_the_first_click_only_decodes()
+    {
+        await using var server = await BridgeTestServer.StartAsync(Settings());
+        await using var client = await server.ConnectAsync();
+        var image = Ball("ball");
+        await client.SendAsync(image);
+        await client.CommandAsync("SetModel", """{"model":"sam"}""");
+        var (roi, _) = await client.CommandAsync("SetRoi", """{"center":[24,24,24],"size":[40,40,40]}""");
+        Assert.Equal("SUCCESS", roi.Metadata["Status"]);
+
+        var worker = server.Service<SlicerBridge.Host.Scheduling.PrepareWorkerService>();
+        for (int i = 0; i < 600 && worker.Completed == 0; i++) await Task.Delay(50);
+        Assert.Equal(1, worker.Completed);
+        using (var lease = server.Server.Models.Acquire("sam"))
+            Assert.Equal(1, ((SlicerBridge.Inference.Models.SamMed3D.SamMed3DModel)lease.Model).Cache.Count);
+
+        await client.SendAsync(TestImages.Points("PromptPos", (26, 22, 24)));
+        using var result = await client.ReceiveAsync<ImageMessage>(120);
+        TestImages.AssertSameGeometry(image, result);
+        using (var lease = server.Server.Models.Acquire("sam"))
+            Assert.Equal(1, ((SlicerBridge.Inference.Models.SamMed3D.SamMed3DModel)lease.Model).Cache.Count); // the click reused it
+    }
+
+    [Fact]
     public async Task SamMed3D_with_a_checkpoint_that_does_not_fit_fails_clearly_and_the_server_keeps_working()
     {
         await using var server = await BridgeTestServer.StartAsync(Settings());

@@ -16,6 +16,7 @@ internal sealed class BridgeTestServer : IAsyncDisposable
     public SphereTestModel Model { get; }
     public IPEndPoint EndPoint { get; private set; } = null!;
     public BridgeServer Server => _host.Services.GetRequiredService<BridgeServer>();
+    public T Service<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 
     private BridgeTestServer(IHost host, SphereTestModel model) { _host = host; Model = model; }
 

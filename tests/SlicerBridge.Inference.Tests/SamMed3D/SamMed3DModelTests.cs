@@ -162,6 +162,30 @@ public sealed class SamMed3DModelTests
     }
 
     [Fact]
+    public void PreparingAnRoiEncodesOnceAheadOfTheClicksInsideIt()
+    {
+        var volume = ObliqueVolume();
+        var centre = volume.Geometry.IjkToRasPoint(new Vec3(48, 48, 24));
+        var roi = RoiBox.AxisAligned(centre, new Vec3(50, 50, 40));
+        var network = new FakeSamNetwork { RadiusVoxels = 6 };
+        var model = Model(network);
+        ((ISegmentationModel)model).Prepare(volume, roi, default);
+        Assert.Equal(1, network.EncodeCalls);
+        Assert.Equal(0, network.DecodeCalls);
+
+        var click = centre + new Vec3(8, -5, 3);
+        var result = model.Segment(new SegmentationRequest { Volume = volume, Points = [new PromptPoint(click, true)], Roi = roi }, default);
+        Assert.Equal(1, network.EncodeCalls); // the prepared embedding served the click
+        var (centroid, count) = MaskCentroid(volume, result.Mask);
+        Assert.True(count > 0);
+        Assert.True((centroid - click).Length < 2.0, $"mask centroid {centroid} is {(centroid - click).Length:F2} mm from the click");
+
+        ((ISegmentationModel)model).Prepare(volume, RoiBox.AxisAligned(centre, new Vec3(400, 400, 400)), default); // larger than a crop
+        ((ISegmentationModel)model).Prepare(volume, null, default);
+        Assert.Equal(1, network.EncodeCalls);
+    }
+
+    [Fact]
     public void BadPromptsAreSegmentationErrors()
     {
         var volume = ObliqueVolume();

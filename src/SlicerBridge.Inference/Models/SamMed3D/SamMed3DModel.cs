@@ -6,7 +6,7 @@ namespace SlicerBridge.Inference.Models.SamMed3D;
 
 /// <summary>
 /// SAM-Med3D as an interactive model (spec §7.5): the volume is seen through a 1.5 mm canonical-RAS grid; a 128³ crop
-/// centred on the first positive click (or the ROI centre) is z-normalised and encoded once per (volume content,
+/// centred on the ROI when the ROI fits one crop, else on the first positive click, is z-normalised and encoded once per (volume content,
 /// crop) into a cache shared by every session; every click runs the prompt encoder and mask decoder with all clicks
 /// so far and the previous low-res logits; the thresholded upsampled mask is pasted back onto the original grid by
 /// nearest neighbour and clipped to the ROI. When the mask touches a crop face, overlapping crops are added in that
@@ -51,8 +51,9 @@ public sealed class SamMed3DModel : ISegmentationModel
 
         var grid = CanonicalGrid.For(volume.Geometry, _options.SpacingMm);
         int size = _network.ImageSize;
-        Vec3 centre = firstPositive != default ? firstPositive.Ras : request.Roi!.Center;
-        var primary = SamCrop.Centered(grid, grid.ToIndex(centre), size);
+        var primary = RoiCrop(grid, request.Roi) is { } roiCrop && (firstPositive == default || roiCrop.ContainsCropIndex(roiCrop.ToCropIndex(firstPositive.Ras)))
+            ? roiCrop
+            : SamCrop.Centered(grid, grid.ToIndex(firstPositive != default ? firstPositive.Ras : request.Roi!.Center), size);
         var primaryStart = (primary.Start0, primary.Start1, primary.Start2);
 
         var previous = request.Previous as SamMed3DState;
@@ -76,9 +77,8 @@ public sealed class SamMed3DModel : ISegmentationModel
             var (crop, points, promptLogits) = pending.Dequeue();
             crops++;
             var t0 = clock.Elapsed.TotalMilliseconds;
-            var key = $"{volume.ContentKey}|{_options.SpacingMm}|{_options.ClampMin}|{_options.ClampMax}|{crop.Start0},{crop.Start1},{crop.Start2}";
             double sampleMs = 0;
-            var (embedding, _) = _cache.GetOrCompute(key, () =>
+            var (embedding, _) = _cache.GetOrCompute(CacheKey(volume, crop), () =>
             {
                 var input = crop.Sample(volume, _options.ClampMin, _options.ClampMax);
                 sampleMs = clock.Elapsed.TotalMilliseconds - t0;
@@ -104,6 +104,37 @@ public sealed class SamMed3DModel : ISegmentationModel
             State = new SamMed3DState(volume.ContentKey, primaryStart, primaryLogits!),
             Timings = new StageTimings(prepareMs, inferMs, postMs),
         };
+    }
+
+    /// <summary>Encodes the crop an ROI-driven segmentation will use, ahead of the first click (no-op without an ROI or when it exceeds one crop).</summary>
+    public void Prepare(Volume volume, RoiBox? roi, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var grid = CanonicalGrid.For(volume.Geometry, _options.SpacingMm);
+        if (RoiCrop(grid, roi) is not { } crop) return;
+        _cache.GetOrCompute(CacheKey(volume, crop), () =>
+            _network.EncodeImage(crop.Sample(volume, _options.ClampMin, _options.ClampMax), cancellationToken));
+    }
+
+    private string CacheKey(Volume volume, SamCrop crop) =>
+        $"{volume.ContentKey}|{_options.SpacingMm}|{_options.ClampMin}|{_options.ClampMax}|{crop.Start0},{crop.Start1},{crop.Start2}";
+
+    /// <summary>
+    /// The crop centred on the ROI when the whole ROI fits in one crop (then every click inside it shares one embedding,
+    /// which can be prepared as soon as the ROI is drawn); null otherwise.
+    /// </summary>
+    private SamCrop? RoiCrop(CanonicalGrid grid, RoiBox? roi)
+    {
+        if (roi is null) return null;
+        var crop = SamCrop.Centered(grid, grid.ToIndex(roi.Center), _network.ImageSize);
+        foreach (int sx in new[] { -1, 1 })
+            foreach (int sy in new[] { -1, 1 })
+                foreach (int sz in new[] { -1, 1 })
+                {
+                    var corner = roi.Center + roi.AxisX * (sx * roi.Size.X / 2) + roi.AxisY * (sy * roi.Size.Y / 2) + roi.AxisZ * (sz * roi.Size.Z / 2);
+                    if (!crop.ContainsCropIndex(crop.ToCropIndex(corner))) return null;
+                }
+        return crop;
     }
 
     /// <summary>Points that fall inside the crop, in crop voxel coordinates (A0, A1, A2).</summary>
