@@ -25,39 +25,8 @@ public class StreamedSkipTests
         return body;
     }
 
-    private static async Task<List<object>> ReadAllAsync(byte[] stream, IgtlReaderOptions? options = null)
-    {
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024));
-        var writing = Task.Run(async () =>
-        {
-            for (int i = 0; i < stream.Length; i += 4096)
-                await pipe.Writer.WriteAsync(stream.AsMemory(i, Math.Min(4096, stream.Length - i)));
-            await pipe.Writer.CompleteAsync();
-        });
-        var reader = new IgtlMessageReader(pipe.Reader, options);
-        var results = new List<object>();
-        try
-        {
-            while (true)
-            {
-                try
-                {
-                    if (await reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)) is not { } m) break;
-                    results.Add(m);
-                }
-                catch (IgtlProtocolException e) when (e.FramingIntact)
-                {
-                    results.Add(e);
-                }
-            }
-        }
-        finally
-        {
-            await pipe.Reader.CompleteAsync();
-            await writing.WaitAsync(TimeSpan.FromSeconds(20));
-        }
-        return results;
-    }
+    private static Task<List<object>> ReadAllAsync(byte[] stream, IgtlReaderOptions? options = null) =>
+        PipeFeed.ReadAllAsync(stream, options, chunk: 4096, new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024));
 
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 

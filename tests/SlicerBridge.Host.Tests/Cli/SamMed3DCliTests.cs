@@ -1,4 +1,5 @@
 using SlicerBridge.Host.Cli;
+using SlicerBridge.Host.Tests.Support;
 using SlicerBridge.Inference.IO;
 using SlicerBridge.Inference.Models.SamMed3D;
 using SlicerBridge.Inference.Volumes;
@@ -9,18 +10,9 @@ namespace SlicerBridge.Host.Tests.Cli;
 public sealed class SamMed3DCliTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("sb-sam-").FullName;
-    private static string FixtureDir => Path.Combine(SharedFolder(), "fixtures", "sam-med3d-tiny");
+    private static string FixtureDir => Path.GetDirectoryName(SharedFixtures.SamMed3DTiny("fixture.json"))!;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static string SharedFolder()
-    {
-        if (Environment.GetEnvironmentVariable("SLICERBRIDGE_SHARED") is { Length: > 0 } s) return s;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SlicerBridge.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-        throw new InvalidOperationException("SlicerBridge.sln not found");
-    }
 
     [Fact]
     public void ModelRunReproducesTheFixtureFiles()

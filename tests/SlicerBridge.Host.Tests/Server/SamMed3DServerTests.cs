@@ -13,19 +13,7 @@ namespace SlicerBridge.Host.Tests.Server;
 /// </summary>
 public class SamMed3DServerTests
 {
-    private static string Fixture(string file)
-    {
-        string shared = Environment.GetEnvironmentVariable("SLICERBRIDGE_SHARED") is { Length: > 0 } s ? s : FindShared();
-        return Path.Combine(shared, "fixtures", "sam-med3d-tiny", file);
-    }
-
-    private static string FindShared()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SlicerBridge.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-        throw new InvalidOperationException("SlicerBridge.sln not found");
-    }
+    private static string Fixture(string file) => SharedFixtures.SamMed3DTiny(file);
 
     private static Dictionary<string, string?> Settings() => new()
     {
