@@ -21,12 +21,8 @@ public static class AttentionKernels
             {
                 using (var packedK = PackedPanels.FromRowsAsColumns(k.Data.AsSpan(h * d), nk, d, dim, pooled: true))
                     Sgemm.Multiply(nq, q.Data.AsSpan(h * d), dim, packedK, logits, nk, accumulate: false, parallel: false);
-                for (int r = 0; r < nq; r++)
-                {
-                    var row = logits.AsSpan(r * nk, nk);
-                    TensorPrimitives.Multiply(row, scale, row);
-                    ElementwiseKernels.SoftmaxRow(row);
-                }
+                TensorPrimitives.Multiply(logits.AsSpan(0, nq * nk), scale, logits.AsSpan(0, nq * nk));
+                for (int r = 0; r < nq; r++) ElementwiseKernels.SoftmaxRow(logits.AsSpan(r * nk, nk));
                 using var packedV = PackedPanels.FromRows(v.Data.AsSpan(h * d), nk, d, dim, pooled: true);
                 Sgemm.Multiply(nq, logits, nk, packedV, output.Data.AsSpan(h * d), dim, accumulate: false, parallel: false);
             }

@@ -60,7 +60,7 @@ public sealed class CpuBackend : ITensorBackend
 
     public void Attention(Tensor q, Tensor k, Tensor v, int heads, Tensor output)
     {
-        using var profile = OpProfiler.Measure("Attention");
+        using var profile = OpProfiler.Measure(OpProfiler.Enabled ? $"Attention {q.Rows}x{k.Rows}x{q.Columns}/{heads}" : "Attention");
         AttentionKernels.MultiHead(q, k, v, heads, output);
     }
 

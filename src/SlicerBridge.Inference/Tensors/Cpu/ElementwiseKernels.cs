@@ -115,11 +115,10 @@ public static class ElementwiseKernels
     {
         int n = x.Length;
         float mean = TensorPrimitives.Sum(x) / n;
-        // Two-pass variance: the rows are short (≤ 3072), and it avoids E[x²]−E[x]² cancellation.
-        double sq = 0;
-        for (int i = 0; i < n; i++) { double d = x[i] - mean; sq += d * d; }
-        float inv = (float)(1.0 / Math.Sqrt(sq / n + eps));
+        // Two-pass variance over the centred row (avoids E[x²]−E[x]² cancellation); y may alias x.
         TensorPrimitives.Add(x, -mean, y);
+        double sq = TensorPrimitives.SumOfSquares(y);
+        float inv = (float)(1.0 / Math.Sqrt(sq / n + eps));
         TensorPrimitives.Multiply(y, inv, y);
         TensorPrimitives.MultiplyAdd(y, gamma, beta, y);
     }
@@ -127,6 +126,17 @@ public static class ElementwiseKernels
     /// <summary>In-place softmax of one row (max-shifted).</summary>
     public static void SoftmaxRow(Span<float> row)
     {
+        if (row.Length < 32)
+        {
+            // Short rows (attention over a handful of tokens): plain loops beat the vector calls' fixed costs.
+            float m = float.NegativeInfinity;
+            foreach (float v in row) m = MathF.Max(m, v);
+            float total = 0;
+            for (int i = 0; i < row.Length; i++) total += row[i] = MathF.Exp(row[i] - m);
+            float scale = 1f / total;
+            for (int i = 0; i < row.Length; i++) row[i] *= scale;
+            return;
+        }
         float max = TensorPrimitives.Max(row);
         TensorPrimitives.Subtract(row, max, row);
         Exp(row);

@@ -8,14 +8,14 @@ namespace SlicerBridge.Inference.Tensors.Cpu;
 /// <summary>
 /// Single-precision GEMM C[M,N] (+)= A[M,K] · B[K,N], B pre-packed in panels (<see cref="PackedPanels"/>).
 /// Blocked in the manner of BLIS/GotoBLAS: K in slices of <see cref="KC"/>, M in blocks of <see cref="MC"/>
-/// (A packed into MR-row strips that stay in L2; a KC × NR panel of B, 24 KiB, stays in L1), an MR × NR register-tile micro-kernel (6 × 16 with 256-bit FMA:
+/// (A packed into MR-row strips that stay in L2; a KC × NR panel of B, at most 16 KiB, stays in L1 next to the A strip), an MR × NR register-tile micro-kernel (6 × 16 with 256-bit FMA:
 /// 12 accumulators). Work is split over the cores by column ranges (rows when there are few columns).
 /// </summary>
 public static unsafe class Sgemm
 {
     public const int MR = 6;
     public const int NR = 16;
-    public const int KC = 384;
+    public const int KC = 256;
     public const int MC = 96;
 
     /// <summary>
@@ -90,9 +90,11 @@ public static unsafe class Sgemm
             {
                 fixed (float* pA = packA)
                 {
-                    for (int p0 = 0; p0 < k; p0 += KC)
+                    // Equal K slices of at most KC: a 16 KiB B panel plus a 6 KiB A strip stay in L1 together.
+                    int kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+                    for (int p0 = 0; p0 < k; p0 += kcStep)
                     {
-                        int kc = Math.Min(KC, k - p0);
+                        int kc = Math.Min(kcStep, k - p0);
                         bool add = accumulate || p0 > 0;
                         for (int ib = i0; ib < i1; ib += MC)
                         {
