@@ -45,6 +45,13 @@ public interface ITensorBackend
     /// [(2G)³, C] where out[(2i+α, 2j+β, 2k+γ), c] = x[(i,j,k), (α,β,γ,c)].
     /// </summary>
     void DepthToSpace2(Tensor x, int grid, Tensor output);
+
+    /// <summary>
+    /// <see cref="DepthToSpace2"/> fused with a projection onto one vector: output[(2i+α, 2j+β, 2k+γ)] =
+    /// Σ_c x[(i,j,k), (α,β,γ,c)]·w[c], output (2G)³ row-major. (SAM's mask = hypernetwork weights · upscaled features,
+    /// without materialising the upscaled features.)
+    /// </summary>
+    void DepthToSpace2Dot(Tensor x, int grid, ReadOnlySpan<float> w, Span<float> output);
 }
 
 /// <summary>A Linear layer's weights as the backend keeps them.</summary>

@@ -188,4 +188,27 @@ public class ConvLayoutTests
         var ckpt = new MemoryCheckpoint(new() { ["up.weight"] = ([3, 2, 3, 3, 3], new float[3 * 2 * 27]), ["up.bias"] = ([2], new float[2]) });
         Assert.Throws<CheckpointException>(() => new SamWeights(ckpt, be).ConvTranspose2("up"));
     }
+
+    [Theory]
+    [InlineData(2, 3)]
+    [InlineData(4, 48)]
+    public void DepthToSpace2Dot_EqualsDepthToSpace2ThenADotPerVoxel(int g, int c)
+    {
+        var rng = new Random(g * 31 + c);
+        var x = new float[g * g * g * 8 * c];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var w = new float[c];
+        for (int i = 0; i < c; i++) w[i] = (float)(rng.NextDouble() * 2 - 1);
+        var be = CpuBackend.Instance;
+        var up = be.DepthToSpace2(new Tensor(x, g * g * g, 8 * c), g);
+        var fused = new float[8 * g * g * g];
+        be.DepthToSpace2Dot(new Tensor(x, g * g * g, 8 * c), g, w, fused);
+        for (int v = 0; v < fused.Length; v++)
+        {
+            double expected = 0;
+            for (int ch = 0; ch < c; ch++) expected += (double)up.Data[v * c + ch] * w[ch];
+            Assert.True(Math.Abs(expected - fused[v]) <= 1e-5 * (1 + Math.Abs(expected)), $"voxel {v}: {fused[v]} vs {expected}");
+        }
+        Assert.Throws<ArgumentException>(() => be.DepthToSpace2Dot(new Tensor(x, g * g * g, 8 * c), g, w.AsSpan(1), fused));
+    }
 }

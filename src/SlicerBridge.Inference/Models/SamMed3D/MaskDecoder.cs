@@ -1,4 +1,3 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using SlicerBridge.Inference.Tensors;
 
 namespace SlicerBridge.Inference.Models.SamMed3D;
@@ -53,16 +52,12 @@ public sealed class MaskDecoder
         _backend.DepthToSpace2(u1, g, x1);
         _backend.LayerNorm(x1, _upNormW, _upNormB, 1e-6f, x1);
         _backend.Activate(x1, Activation.Gelu);
+        // The last ConvT's GELU runs in place before the scatter; scatter and hypernetwork dot are one op (mask 0 only).
         var u2 = arena.Rent(x1.Rows, _up3.OutFeatures);
-        _backend.Linear(x1, _up3, u2);
-        var upscaled = arena.Rent(8 * x1.Rows, _up3.OutFeatures / 8);
-        _backend.DepthToSpace2(u2, 2 * g, upscaled);
-        _backend.Activate(upscaled, Activation.Gelu);
-
+        _backend.Linear(x1, _up3, u2, Activation.Gelu);
         var w = Mlp(_hyper0, new Tensor(queries.Row(1).ToArray(), 1, c));
-        int channels = upscaled.Columns;
-        var logits = new float[upscaled.Rows];
-        CpuRows(logits.Length, r => logits[r] = TensorPrimitives.Dot(upscaled.Data.AsSpan(r * channels, channels), w.Data));
+        var logits = new float[8 * x1.Rows];
+        _backend.DepthToSpace2Dot(u2, 2 * g, w.Data, logits);
         var iou = Mlp(_iouHead, new Tensor(queries.Row(0).ToArray(), 1, c));
         return (logits, iou.Data[0]);
     }
@@ -77,15 +72,5 @@ public sealed class MaskDecoder
             x = y;
         }
         return x;
-    }
-
-    private static void CpuRows(int rows, Action<int> body)
-    {
-        int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, rows / 1024));
-        Parallel.For(0, chunks, ch =>
-        {
-            int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
-            for (int r = r0; r < r1; r++) body(r);
-        });
     }
 }

@@ -136,6 +136,36 @@ public sealed class CpuBackend : ITensorBackend
         });
     }
 
+    public void DepthToSpace2Dot(Tensor x, int grid, ReadOnlySpan<float> w, Span<float> output)
+    {
+        using var profile = OpProfiler.Measure("DepthToSpace2Dot");
+        int c8 = x.Columns, c = c8 / 8, g2 = 2 * grid;
+        if (c8 % 8 != 0 || x.Rows != grid * grid * grid || w.Length != c || output.Length != g2 * g2 * g2)
+            throw new ArgumentException($"DepthToSpace2Dot: {x}, |w| = {w.Length}, output {output.Length} do not fit grid {grid}.");
+        var weights = w.ToArray();
+        var src = x.Data;
+        unsafe
+        {
+            fixed (float* dst = output)
+            {
+                float* d = dst;
+                Parallel.For(0, grid, i =>
+                {
+                    for (int j = 0; j < grid; j++)
+                        for (int k = 0; k < grid; k++)
+                        {
+                            int row = (i * grid + j) * grid + k;
+                            for (int s = 0; s < 8; s++)
+                            {
+                                int a = s >> 2, b = (s >> 1) & 1, g = s & 1;
+                                d[((2 * i + a) * g2 + 2 * j + b) * g2 + 2 * k + g] = TensorPrimitives.Dot(src.AsSpan(row * c8 + s * c, c), weights);
+                            }
+                        }
+                });
+            }
+        }
+    }
+
     /// <summary>Runs a row kernel over all rows, in parallel when there is enough work.</summary>
     internal static void ForRows(int rows, int columns, Action<int> body)
     {
