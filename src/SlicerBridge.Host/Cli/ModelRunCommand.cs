@@ -62,7 +62,7 @@ public static class ModelRunCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 clock.Restart();
-                var output = network.Decode(embedding, clicks[k], previous);
+                var output = network.Decode(embedding, clicks[k], previous, withIntermediates: true);
                 decoderMs.Add(clock.Elapsed.TotalMilliseconds);
                 string prefix = Path.Combine(outDir, $"click{k + 1}_");
                 NpyFile.WriteFloat32(prefix + "sparse.npy", output.SparseEmbedding, clicks[k].Length + 1, c);

@@ -24,7 +24,8 @@ internal sealed class FakeSamNetwork : ISamMed3DNetwork
         return new SamImageEmbedding(new float[8 * 512], 8, 8);
     }
 
-    public SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits)
+    public SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits,
+        bool withIntermediates = false)
     {
         Interlocked.Increment(ref DecodeCalls);
         lock (DecodedPoints)

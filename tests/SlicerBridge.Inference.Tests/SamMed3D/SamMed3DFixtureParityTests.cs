@@ -34,7 +34,7 @@ public sealed class SamMed3DFixtureParityTests(ITestOutputHelper output, SamMed3
                 var pts = click.GetProperty("points").EnumerateArray().Select(p => p.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
                 var labels = click.GetProperty("labels").EnumerateArray().Select(v => (int)v.GetSingle()).ToArray();
                 var points = pts.Select((p, i) => new SamPoint(p[0], p[1], p[2], labels[i])).ToArray();
-                var decoded = Network.Decode(Embedding, points, previous);
+                var decoded = Network.Decode(Embedding, points, previous, withIntermediates: true);
                 Clicks.Add(decoded);
                 previous = decoded.LowResLogits;
             }

@@ -20,8 +20,10 @@ public interface ISamMed3DNetwork : IDisposable
     /// <summary>
     /// Prompt encoder + mask decoder (multimask_output = false). <paramref name="previousLowResLogits"/> is the
     /// previous click's raw low-res logits (LowResSize³), or empty for the first click (zeros are used then).
+    /// <paramref name="withIntermediates"/> also returns the sparse and dense prompt embeddings (parity checks, model-run).
     /// </summary>
-    SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits);
+    SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits,
+        bool withIntermediates = false);
 }
 
 /// <summary>A click in crop voxel coordinates (A0, A1, A2); label 1 positive, 0 negative.</summary>
@@ -30,10 +32,24 @@ public readonly record struct SamPoint(float A0, float A1, float A2, int Label);
 /// <summary>Image embedding, channels-first C × G³, row-major.</summary>
 public sealed class SamImageEmbedding(float[] data, int channels, int grid)
 {
+    private float[]? _channelsLast;
+
     public float[] Data { get; } = data;
+
+    /// <summary>The same values channel-last (G³ × C), made once for the decoder's every click.</summary>
+    public float[] ChannelsLast()
+    {
+        if (_channelsLast is { } cached) return cached;
+        int n = Grid * Grid * Grid;
+        var result = new float[Data.Length];
+        for (int ch = 0; ch < Channels; ch++)
+            for (int t = 0; t < n; t++)
+                result[t * Channels + ch] = Data[ch * n + t];
+        return _channelsLast = result;
+    }
     public int Channels { get; } = channels;
     public int Grid { get; } = grid;
-    public long SizeBytes => (long)Data.Length * sizeof(float);
+    public long SizeBytes => 2L * Data.Length * sizeof(float);
 }
 
 /// <summary>One decoder call: mask-0 low-res logits (LowResSize³, row-major, A2 fastest) and its IoU prediction.</summary>

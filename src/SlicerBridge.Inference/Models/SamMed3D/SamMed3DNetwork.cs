@@ -55,21 +55,22 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
         return new SamImageEmbedding(ToChannelsFirst(embedding), Config.PromptEmbedDim, Config.Grid);
     }
 
-    public SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits)
+    public SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits,
+        bool withIntermediates = false)
     {
         int g = Config.Grid, c = Config.PromptEmbedDim;
         if (embedding.Channels != c || embedding.Grid != g) throw new ArgumentException("The embedding was made by a different configuration.");
         using var arena = new TensorArena();
         var sparse = _prompt.EmbedPoints(points);
         var dense = _prompt.EmbedMask(previousLowResLogits, arena);
-        var image = FromChannelsFirst(embedding.Data, c, g * g * g, arena);
+        var image = new Tensor(embedding.ChannelsLast(), g * g * g, c);
         var (logits, iou) = _decoder.Forward(image, _prompt.DensePe, sparse, dense, arena);
         return new SamDecoderOutput
         {
             LowResLogits = logits,
             Iou = iou,
-            SparseEmbedding = sparse.Data,
-            DenseEmbedding = ToChannelsFirst(dense),
+            SparseEmbedding = withIntermediates ? sparse.Data : null,
+            DenseEmbedding = withIntermediates ? ToChannelsFirst(dense) : null,
         };
     }
 
@@ -81,15 +82,6 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
             for (int ch = 0; ch < c; ch++)
                 result[ch * n + t] = x.Data[t * c + ch];
         return result;
-    }
-
-    private static Tensor FromChannelsFirst(float[] data, int c, int n, TensorArena arena)
-    {
-        var x = arena.Rent(n, c);
-        for (int ch = 0; ch < c; ch++)
-            for (int t = 0; t < n; t++)
-                x.Data[t * c + ch] = data[ch * n + t];
-        return x;
     }
 
     public void Dispose() { }
