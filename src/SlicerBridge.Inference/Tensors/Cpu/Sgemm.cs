@@ -17,6 +17,7 @@ public static unsafe class Sgemm
     public const int NR = 16;
     public const int KC = 256;
     public const int MC = 96;
+    public const int NC = 512;
 
     /// <summary>
     /// C = A·B (or C += A·B when <paramref name="accumulate"/>). A is row-major with stride <paramref name="lda"/>,
@@ -92,31 +93,37 @@ public static unsafe class Sgemm
                 {
                     // Equal K slices of at most KC: a 16 KiB B panel plus a 6 KiB A strip stay in L1 together.
                     int kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
-                    for (int p0 = 0; p0 < k; p0 += kcStep)
+                    // Columns in chunks of NC and all K slices of one row block back to back: the MC × NC block of C
+                    // (at most 192 KiB) stays in L2 while it accumulates over K.
+                    for (int jc = j0; jc < j1; jc += NC)
                     {
-                        int kc = Math.Min(kcStep, k - p0);
-                        bool add = accumulate || p0 > 0;
+                        int jcEnd = Math.Min(j1, jc + NC);
                         for (int ib = i0; ib < i1; ib += MC)
                         {
                             int mb = Math.Min(MC, i1 - ib);
-                            PackA(a + (long)ib * lda + p0, lda, mb, kc, pA);
-                            for (int j = j0; j < j1; j += NR)
+                            for (int p0 = 0; p0 < k; p0 += kcStep)
                             {
-                                float* bp = b + ((long)(j / NR) * k + p0) * NR;
-                                int nr = Math.Min(NR, j1 - j);
-                                for (int i = 0; i < mb; i += MR)
+                                int kc = Math.Min(kcStep, k - p0);
+                                bool add = accumulate || p0 > 0;
+                                PackA(a + (long)ib * lda + p0, lda, mb, kc, pA);
+                                for (int j = jc; j < jcEnd; j += NR)
                                 {
-                                    int mr = Math.Min(MR, mb - i);
-                                    float* cp = c + (long)(ib + i) * ldc + j;
-                                    if (mr == MR && nr == NR) Kernel(kc, pA + i * kc, bp, cp, ldc, add);
-                                    else EdgeKernel(kc, pA + i * kc, bp, cp, ldc, add, mr, nr);
+                                    float* bp = b + ((long)(j / NR) * k + p0) * NR;
+                                    int nr = Math.Min(NR, jcEnd - j);
+                                    for (int i = 0; i < mb; i += MR)
+                                    {
+                                        int mr = Math.Min(MR, mb - i);
+                                        float* cp = c + (long)(ib + i) * ldc + j;
+                                        if (mr == MR && nr == NR) Kernel(kc, pA + i * kc, bp, cp, ldc, add);
+                                        else EdgeKernel(kc, pA + i * kc, bp, cp, ldc, add, mr, nr);
+                                    }
                                 }
                             }
-                            if (p0 + kc == k && (bias != null || activation != Activation.None))
+                            if (bias != null || activation != Activation.None)
                                 for (int r = ib; r < ib + mb; r++)
                                 {
-                                    var row = new Span<float>(c + (long)r * ldc + j0, j1 - j0);
-                                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + j0, j1 - j0), row);
+                                    var row = new Span<float>(c + (long)r * ldc + jc, jcEnd - jc);
+                                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + jc, jcEnd - jc), row);
                                     ElementwiseKernels.Activate(row, activation);
                                 }
                         }
