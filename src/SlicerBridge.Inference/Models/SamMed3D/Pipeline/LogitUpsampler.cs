@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
 
 namespace SlicerBridge.Inference.Models.SamMed3D.Pipeline;
 
@@ -8,61 +9,116 @@ namespace SlicerBridge.Inference.Models.SamMed3D.Pipeline;
 /// </summary>
 public static class LogitUpsampler
 {
-    public static unsafe void Trilinear(ReadOnlySpan<float> src, int srcSize, Span<float> dst, int dstSize)
+    public static void Trilinear(ReadOnlySpan<float> src, int srcSize, Span<float> dst, int dstSize)
+    {
+        Validate(src, srcSize, dst.Length, dstSize);
+        Upsample(src, srcSize, dstSize, dst, null);
+    }
+
+    /// <summary>Upsamples, then keeps logit &gt; 0 (sigmoid &gt; 0.5) as 1, A2 fastest; the last pass writes the bytes directly.</summary>
+    public static byte[] ThresholdMask(ReadOnlySpan<float> lowRes, int lowResSize, int size)
+    {
+        int count = size * size * size;
+        Validate(lowRes, lowResSize, count, size);
+        var mask = new byte[count];
+        Upsample(lowRes, lowResSize, size, [], mask);
+        return mask;
+    }
+
+    private static void Validate(ReadOnlySpan<float> src, int srcSize, int dstLength, int dstSize)
     {
         if (srcSize <= 0 || dstSize <= 0) throw new ArgumentOutOfRangeException(nameof(srcSize), "Grid sizes must be positive.");
         if (src.Length != srcSize * srcSize * srcSize)
             throw new ArgumentException($"Source holds {src.Length} values, a {srcSize}³ grid needs {srcSize * srcSize * srcSize}.", nameof(src));
-        if (dst.Length != dstSize * dstSize * dstSize)
-            throw new ArgumentException($"Destination holds {dst.Length} values, a {dstSize}³ grid needs {dstSize * dstSize * dstSize}.", nameof(dst));
-
-        AxisTable t = AxisTable.For(srcSize, dstSize);
-        int n = srcSize, m = dstSize;
-        fixed (float* srcPtr = src, dstPtr = dst)
-        {
-            // Spans cannot enter the lambda; the buffers stay pinned until Parallel.For returns.
-            nint s = (nint)srcPtr, d = (nint)dstPtr;
-            Parallel.For(0, m, d0 =>
-            {
-                float* input = (float*)s, output = (float*)d;
-                int l0 = t.Low[d0], h0 = t.High[d0];
-                float a1 = t.Lambda1[d0], a0 = 1 - a1;
-                for (int d1 = 0; d1 < m; d1++)
-                {
-                    int l1 = t.Low[d1], h1 = t.High[d1];
-                    float b1 = t.Lambda1[d1], b0 = 1 - b1;
-                    float* r00 = input + (l0 * n + l1) * n, r01 = input + (l0 * n + h1) * n;
-                    float* r10 = input + (h0 * n + l1) * n, r11 = input + (h0 * n + h1) * n;
-                    float* row = output + (d0 * m + d1) * m;
-                    for (int d2 = 0; d2 < m; d2++)
-                    {
-                        int l2 = t.Low[d2], h2 = t.High[d2];
-                        float c1 = t.Lambda1[d2], c0 = 1 - c1;
-                        row[d2] =
-                            a0 * (b0 * (c0 * r00[l2] + c1 * r00[h2]) + b1 * (c0 * r01[l2] + c1 * r01[h2])) +
-                            a1 * (b0 * (c0 * r10[l2] + c1 * r10[h2]) + b1 * (c0 * r11[l2] + c1 * r11[h2]));
-                    }
-                }
-            });
-        }
+        if (dstLength != dstSize * dstSize * dstSize)
+            throw new ArgumentException($"Destination holds {dstLength} values, a {dstSize}³ grid needs {dstSize * dstSize * dstSize}.", "dst");
     }
 
-    /// <summary>Upsamples, then keeps logit &gt; 0 (sigmoid &gt; 0.5) as 1, A2 fastest.</summary>
-    public static byte[] ThresholdMask(ReadOnlySpan<float> lowRes, int lowResSize, int size)
+    /// <summary>
+    /// Separable form of the trilinear formula, one axis at a time (A2, then A1, then A0), with the same products in
+    /// the same order as a0·(b0·(c0·x + c1·y) + b1·(…)) + a1·(…), so it equals the direct formula exactly. The last two
+    /// passes blend two contiguous rows, which vectorises; the last writes floats to <paramref name="dst"/> or, with
+    /// <paramref name="mask"/>, the thresholded bytes.
+    /// </summary>
+    private static void Upsample(ReadOnlySpan<float> src, int n, int m, Span<float> dst, byte[]? mask)
     {
-        int count = size * size * size;
-        float[] logits = ArrayPool<float>.Shared.Rent(count);
+        AxisTable t = AxisTable.For(n, m);
+        var alongA2 = ArrayPool<float>.Shared.Rent(n * n * m);   // [l0][l1][d2]
+        var alongA1 = ArrayPool<float>.Shared.Rent(n * m * m);   // [l0][d1][d2]
         try
         {
-            Trilinear(lowRes, lowResSize, logits.AsSpan(0, count), size);
-            var mask = new byte[count];
-            for (int i = 0; i < count; i++) mask[i] = logits[i] > 0 ? (byte)1 : (byte)0;
-            return mask;
+            for (int r = 0; r < n * n; r++)
+            {
+                var input = src.Slice(r * n, n);
+                var output = alongA2.AsSpan(r * m, m);
+                for (int d2 = 0; d2 < m; d2++)
+                {
+                    float c1 = t.Lambda1[d2], c0 = 1 - c1;
+                    output[d2] = c0 * input[t.Low[d2]] + c1 * input[t.High[d2]];
+                }
+            }
+            for (int l0 = 0; l0 < n; l0++)
+                for (int d1 = 0; d1 < m; d1++)
+                {
+                    float b1 = t.Lambda1[d1], b0 = 1 - b1;
+                    Blend(alongA2.AsSpan((l0 * n + t.Low[d1]) * m, m), alongA2.AsSpan((l0 * n + t.High[d1]) * m, m), b0, b1,
+                        alongA1.AsSpan((l0 * m + d1) * m, m));
+                }
+            int plane = m * m;
+            if (mask is null)
+            {
+                for (int d0 = 0; d0 < m; d0++)
+                {
+                    float a1 = t.Lambda1[d0], a0 = 1 - a1;
+                    Blend(alongA1.AsSpan(t.Low[d0] * plane, plane), alongA1.AsSpan(t.High[d0] * plane, plane), a0, a1, dst.Slice(d0 * plane, plane));
+                }
+            }
+            else
+            {
+                Parallel.For(0, m, d0 =>
+                {
+                    float a1 = t.Lambda1[d0], a0 = 1 - a1;
+                    BlendThreshold(alongA1.AsSpan(t.Low[d0] * plane, plane), alongA1.AsSpan(t.High[d0] * plane, plane), a0, a1, mask.AsSpan(d0 * plane, plane));
+                });
+            }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(logits);
+            ArrayPool<float>.Shared.Return(alongA2);
+            ArrayPool<float>.Shared.Return(alongA1);
         }
+    }
+
+    /// <summary>output = w0·x + w1·y (separate multiply and add, like the scalar formula).</summary>
+    private static void Blend(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float w0, float w1, Span<float> output)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var v0 = Vector256.Create(w0);
+            var v1 = Vector256.Create(w1);
+            for (; i + 8 <= output.Length; i += 8)
+                (v0 * Vector256.Create<float>(x.Slice(i, 8)) + v1 * Vector256.Create<float>(y.Slice(i, 8))).CopyTo(output.Slice(i, 8));
+        }
+        for (; i < output.Length; i++) output[i] = w0 * x[i] + w1 * y[i];
+    }
+
+    /// <summary>mask = (w0·x + w1·y &gt; 0) as 0/1 bytes.</summary>
+    private static void BlendThreshold(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float w0, float w1, Span<byte> mask)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var v0 = Vector256.Create(w0);
+            var v1 = Vector256.Create(w1);
+            for (; i + 8 <= mask.Length; i += 8)
+            {
+                var positive = Vector256.GreaterThan(v0 * Vector256.Create<float>(x.Slice(i, 8)) + v1 * Vector256.Create<float>(y.Slice(i, 8)), Vector256<float>.Zero);
+                uint bits = positive.ExtractMostSignificantBits();
+                for (int b = 0; b < 8; b++) mask[i + b] = (byte)((bits >> b) & 1);
+            }
+        }
+        for (; i < mask.Length; i++) mask[i] = w0 * x[i] + w1 * y[i] > 0 ? (byte)1 : (byte)0;
     }
 
     /// <summary>Per output index along one axis: lower and upper source index and the upper weight (PyTorch, in float).</summary>
