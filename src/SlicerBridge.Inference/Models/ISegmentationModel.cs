@@ -19,6 +19,9 @@ public interface ISegmentationModel : IDisposable
     /// <summary>Bytes held by the model itself (weights), for the memory budget.</summary>
     long WeightBytes { get; }
 
+    /// <summary>Bytes the model currently keeps for volumes it has seen (e.g. image embeddings), for status reports.</summary>
+    long CacheBytes => 0;
+
     /// <summary>
     /// Segments <see cref="SegmentationRequest.Volume"/> from the prompts. The mask has the volume's
     /// grid (same size and IJK-to-RAS), one byte per voxel, 0 or 1.

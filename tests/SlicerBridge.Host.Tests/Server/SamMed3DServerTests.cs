@@ -62,6 +62,8 @@ public class SamMed3DServerTests
         using var doc = JsonDocument.Parse(status.Content);
         var sam = doc.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "sam");
         Assert.True(sam.GetProperty("loaded").GetBoolean());
+        Assert.True(sam.GetProperty("weightBytes").GetInt64() > 0);
+        Assert.True(sam.GetProperty("cacheBytes").GetInt64() > 0); // the shared embedding of the scan
         Assert.Equal(SlicerBridge.Inference.Tensors.Cpu.CpuBackend.Instance.Name, sam.GetProperty("device").GetString());
         var (getStatus, _) = await second.CommandAsync("GetStatus");
         Assert.Equal(SlicerBridge.Inference.Tensors.Cpu.CpuBackend.Instance.Name,

@@ -33,6 +33,7 @@ public sealed class SamMed3DModel : ISegmentationModel
     public string Description => $"SAM-Med3D (vit_b_ori) from {_source}; {(_options.ClampMin is null ? "no clamp" : $"clamp [{_options.ClampMin}, {_options.ClampMax}]")}, up to {_options.MaxCrops} crops";
     public long WeightBytes { get; }
     public EmbeddingCache Cache => _cache;
+    public long CacheBytes => _cache.UsedBytes;
 
     public SegmentationResult Segment(SegmentationRequest request, CancellationToken cancellationToken)
     {
