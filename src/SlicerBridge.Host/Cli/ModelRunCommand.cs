@@ -21,13 +21,13 @@ public static class ModelRunCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "SAM-Med3D checkpoint (.pth or .safetensors)", Required = true };
-        var config = new Option<string>("--config") { Description = "Configuration: fixture.json-style file or preset (sam-med3d-turbo)", DefaultValueFactory = _ => SamMed3DConfig.TurboPresetName };
+        var config = new Option<string>("--config") { Description = "Configuration: fixture.json-style file or preset (sam-med3d-turbo)", DefaultValueFactory = _ => SamMed3DPresets.Turbo };
         var input = new Option<string>("--input") { Description = "Crop as .npy, float32 S×S×S (axis 2 fastest), already normalised", Required = true };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for the outputs (created if missing)", Required = true };
         var points = new Option<string[]>("--point") { Description = "A click A0,A1,A2[,label] in crop voxels (label 1 positive, 0 negative); each adds one cumulative click" };
         var command = new Command("model-run", "Run SAM-Med3D on a ready crop and write every intermediate (reproducibility, parity checks)");
         foreach (var o in new Option[] { checkpoint, config, input, outDir, points }) command.Add(o);
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(checkpoint), parse.GetValue(config) ?? SamMed3DConfig.TurboPresetName,
+        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(checkpoint), parse.GetValue(config) ?? SamMed3DPresets.Turbo,
             parse.GetRequiredValue(input), parse.GetRequiredValue(outDir), parse.GetValue(points) ?? [], Console.Out, Console.Error, ct)));
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using SlicerBridge.Host.Configuration;
 using SlicerBridge.Inference.IO;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.GrowCut;
@@ -109,8 +110,7 @@ public static class SegmentCommand
             throw new SegmentUsageException($"--output '{a.Output}': folder '{outputDirectory}' does not exist.");
         if (a.Points.Count == 0) throw new SegmentUsageException("At least one --point is required.");
         if (a.Checkpoint is not null && !File.Exists(a.Checkpoint)) throw new SegmentUsageException($"--checkpoint '{a.Checkpoint}' does not exist.");
-        bool configIsFile = a.Config is not null && (a.Config.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || a.Config.Contains('/') || a.Config.Contains('\\'));
-        if (configIsFile && !File.Exists(a.Config)) throw new SegmentUsageException($"--config '{a.Config}' does not exist.");
+        if (a.Config is not null && ConfigArgument.IsPath(a.Config) && !File.Exists(a.Config)) throw new SegmentUsageException($"--config '{a.Config}' does not exist.");
         var points = a.Points.Select(SegmentArgumentParser.ParsePoint).ToList();
         return new Plan(points, a.Roi is null ? null : SegmentArgumentParser.ParseRoi(a.Roi));
     }

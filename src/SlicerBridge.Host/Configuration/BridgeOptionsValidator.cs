@@ -37,8 +37,7 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
                 errors.Add($"Models:List '{m.Name}' has kind '{m.Kind}'; known kinds: {string.Join(", ", kinds)}.");
             if (m.Checkpoint is not null && !File.Exists(m.Checkpoint))
                 errors.Add($"Models:List '{m.Name}' checkpoint '{m.Checkpoint}' does not exist.");
-            // A config is a file or a preset name (e.g. sam-med3d-turbo); only a path must exist.
-            if (m.Config is not null && LooksLikePath(m.Config) && !File.Exists(m.Config))
+            if (m.Config is not null && ConfigArgument.IsPath(m.Config) && !File.Exists(m.Config))
                 errors.Add($"Models:List '{m.Name}' config '{m.Config}' does not exist.");
         }
         if (!names.Contains(o.Models.Default))
@@ -58,7 +57,4 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
         if (o.Scheduling.QueueCapacity < 1) errors.Add($"Scheduling:QueueCapacity must be at least 1.");
         return errors;
     }
-
-    private static bool LooksLikePath(string value) =>
-        value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || value.Contains('/') || value.Contains('\\');
 }

@@ -16,7 +16,7 @@ public interface ITensorBackend
     void Linear(Tensor x, LinearWeights weights, Tensor y, Activation activation = Activation.None, bool accumulate = false);
 
     /// <summary>Row-wise LayerNorm over the last dimension (population variance): y = (x−μ)/√(σ²+eps)·γ + β. x and y may alias.</summary>
-    void LayerNorm(Tensor x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Tensor y);
+    void LayerNorm(Tensor x, float[] gamma, float[] beta, float eps, Tensor y);
 
     /// <summary>x = act(x), element-wise.</summary>
     void Activate(Tensor x, Activation activation);

@@ -44,8 +44,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     streamed = peeked;
                 }
                 else if (peeked.MessageType is { Length: > 0 } type && type != "IMAGE"
-                         && (IgtlMessageParser.IsKnown(type) ? peeked.BodySize > (ulong)_options.MaxNonImageBodyBytes
-                                                              : peeked.BodySize > StreamedImageThreshold)
+                         && (IgtlMessageParser.IsKnown(type) ? IsOversizeNonImage(peeked) : peeked.BodySize > StreamedImageThreshold)
                          && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
                 {
                     consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
@@ -56,9 +55,8 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     consumed = reader.Position;
                     examined = consumed;
                     if (_options.VerifyCrc) IgtlFrameReader.VerifyCrc(header, body);
-                    if (header.MessageType != "IMAGE" && IgtlMessageParser.IsKnown(header.MessageType) && header.BodySize > (ulong)_options.MaxNonImageBodyBytes)
-                        throw new IgtlLimitExceededException(IgtlRejectReason.BodyTooLarge, true,
-                            $"{header.MessageType} '{header.DeviceName}': body size {header.BodySize} exceeds the limit {_options.MaxNonImageBodyBytes} for non-IMAGE messages");
+                    if (header.MessageType != "IMAGE" && IgtlMessageParser.IsKnown(header.MessageType) && IsOversizeNonImage(header))
+                        throw NonImageTooLarge(header);
                     return IgtlMessageParser.Parse(header, body, _options, _pool);
                 }
                 else if (result.IsCompleted)
@@ -174,13 +172,17 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     {
         ulong crc = await SkipAsync(header, (long)header.BodySize, ct, computeCrc: _options.VerifyCrc).ConfigureAwait(false);
         if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
-        if (IgtlMessageParser.IsKnown(header.MessageType))
-            throw new IgtlLimitExceededException(IgtlRejectReason.BodyTooLarge, true,
-                $"{header.MessageType} '{header.DeviceName}': body size {header.BodySize} exceeds the limit {_options.MaxNonImageBodyBytes} for non-IMAGE messages");
+        if (IgtlMessageParser.IsKnown(header.MessageType)) throw NonImageTooLarge(header);
         var message = new UnknownMessage(header.MessageType, header.BodySize);
         message.CopyHeaderFieldsFrom(header);
         return message;
     }
+
+    private bool IsOversizeNonImage(in IgtlHeader header) => header.BodySize > (ulong)_options.MaxNonImageBodyBytes;
+
+    private IgtlLimitExceededException NonImageTooLarge(in IgtlHeader header) =>
+        new(IgtlRejectReason.BodyTooLarge, true,
+            $"{header.MessageType} '{header.DeviceName}': body size {header.BodySize} exceeds the limit {_options.MaxNonImageBodyBytes} for non-IMAGE messages");
 
     /// <summary>Reads exactly <paramref name="count"/> body bytes into a new small array.</summary>
     private async ValueTask<byte[]> ReadExactAsync(IgtlHeader header, int count, long alreadyRead, CancellationToken ct)

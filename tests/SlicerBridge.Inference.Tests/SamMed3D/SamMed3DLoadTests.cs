@@ -73,8 +73,11 @@ public sealed class SamMed3DLoadTests
     public void PresetsResolve()
     {
         Assert.Same(SamMed3DConfig.Turbo, SamMed3DConfig.Resolve("sam-med3d-turbo"));
-        Assert.Equal(-1000f, SamMed3DPipelineOptions.Resolve("sam-med3d-turbo-ct").ClampMin);
-        Assert.Null(SamMed3DPipelineOptions.Resolve("sam-med3d-turbo").ClampMin);
+        var (ctConfig, ct) = SamMed3DPresets.Resolve("sam-med3d-turbo-ct");
+        Assert.Same(SamMed3DConfig.Turbo, ctConfig);
+        Assert.Equal((-1000f, 1000f), (ct.ClampMin, ct.ClampMax));
+        Assert.Null(SamMed3DPresets.Resolve("sam-med3d-turbo").Pipeline.ClampMin);
         Assert.Throws<ArgumentException>(() => SamMed3DConfig.Resolve("sam-med3d-huge"));
+        Assert.Throws<ArgumentException>(() => SamMed3DPresets.Resolve("anything-ct")); // only the named presets
     }
 }

@@ -40,11 +40,8 @@ public sealed class SamImageEmbedding(float[] data, int channels, int grid)
     public float[] ChannelsLast()
     {
         if (_channelsLast is { } cached) return cached;
-        int n = Grid * Grid * Grid;
         var result = new float[Data.Length];
-        for (int ch = 0; ch < Channels; ch++)
-            for (int t = 0; t < n; t++)
-                result[t * Channels + ch] = Data[ch * n + t];
+        Tensors.TensorLayout.Transpose(Data, Channels, Grid * Grid * Grid, result);
         return _channelsLast = result;
     }
     public int Channels { get; } = channels;

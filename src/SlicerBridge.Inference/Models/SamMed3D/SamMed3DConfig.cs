@@ -24,7 +24,6 @@ public sealed record SamMed3DConfig
     public int IouHeadDepth { get; init; } = 3;
     public int IouHeadHiddenDim { get; init; } = 256;
 
-    public const string TurboPresetName = "sam-med3d-turbo";
     public static SamMed3DConfig Turbo { get; } = new();
 
     /// <summary>Token grid edge (128 / 16 = 8).</summary>
@@ -35,20 +34,18 @@ public sealed record SamMed3DConfig
     public int NumMaskTokens => NumMultimaskOutputs + 1;
     public bool IsGlobal(int block) => GlobalAttnIndexes.Contains(block);
 
-    /// <summary>A preset name (<c>sam-med3d-turbo</c>), a JSON file with a <c>config</c> object (a fixture), or a JSON file that is the config itself.</summary>
-    public static SamMed3DConfig Resolve(string? presetOrPath)
+    /// <summary>The network configuration of a preset or configuration file (see <see cref="SamMed3DPresets"/>).</summary>
+    public static SamMed3DConfig Resolve(string? presetOrPath) => SamMed3DPresets.Resolve(presetOrPath).Config;
+
+    /// <summary>A JSON file with a <c>config</c> object (a fixture), or a JSON file that is the config itself.</summary>
+    public static SamMed3DConfig FromFile(string path)
     {
-        if (string.IsNullOrEmpty(presetOrPath) || presetOrPath.Equals(TurboPresetName, StringComparison.OrdinalIgnoreCase) ||
-            presetOrPath.Equals("turbo", StringComparison.OrdinalIgnoreCase) || presetOrPath.Equals("vit_b_ori", StringComparison.OrdinalIgnoreCase))
-            return Turbo;
-        if (!File.Exists(presetOrPath))
-            throw new ArgumentException($"'{presetOrPath}' is neither a known preset ({TurboPresetName}) nor an existing configuration file.");
-        using var doc = JsonDocument.Parse(File.ReadAllText(presetOrPath));
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var root = doc.RootElement.TryGetProperty("config", out var inner) ? inner : doc.RootElement;
         try { return FromJson(root); }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            throw new ArgumentException($"{presetOrPath}: invalid SAM-Med3D configuration ({ex.Message}).", ex);
+            throw new ArgumentException($"{path}: invalid SAM-Med3D configuration ({ex.Message}).", ex);
         }
     }
 

@@ -21,10 +21,7 @@ public sealed class SamMed3DModelFactory : IModelFactory
             "auto" or "cpu" or "" => CpuBackend.Instance,
             _ => throw new ArgumentException($"Model '{spec.Name}': device '{spec.Device}' is not available in this build (devices: cpu, auto)."),
         };
-        string? configName = spec.Config is not null && spec.Config.EndsWith("-ct", StringComparison.OrdinalIgnoreCase) && !File.Exists(spec.Config)
-            ? spec.Config[..^3] : spec.Config;
-        var config = SamMed3DConfig.Resolve(configName);
-        var pipeline = SamMed3DPipelineOptions.Resolve(spec.Config);
+        var (config, pipeline) = SamMed3DPresets.Resolve(spec.Config);
         var network = SamMed3DNetwork.Load(spec.Checkpoint, config, backend);
         return new SamMed3DModel(spec.Name, network, pipeline, Path.GetFileName(spec.Checkpoint), network.WeightBytes);
     }

@@ -76,11 +76,8 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
 
     private static float[] ToChannelsFirst(Tensor x)
     {
-        int n = x.Rows, c = x.Columns;
         var result = new float[x.Length];
-        for (int t = 0; t < n; t++)
-            for (int ch = 0; ch < c; ch++)
-                result[ch * n + t] = x.Data[t * c + ch];
+        TensorLayout.Transpose(x.Data, x.Rows, x.Columns, result);
         return result;
     }
 

@@ -4,8 +4,8 @@ namespace SlicerBridge.Inference.Models.SamMed3D;
 
 /// <summary>
 /// The interactive pipeline around the network (spec §7.5): resampling, optional CT clamp, crop extension and the
-/// shared embedding cache. Read from the <c>pipeline</c> object of a configuration JSON, or from a preset name
-/// (<c>sam-med3d-turbo-ct</c> = turbo with the CT clamp to [−1000, 1000] used in training).
+/// shared embedding cache. Read from the <c>pipeline</c> object of a configuration JSON, or set by a preset
+/// (see <see cref="SamMed3DPresets"/>).
 /// </summary>
 public sealed record SamMed3DPipelineOptions
 {
@@ -19,18 +19,17 @@ public sealed record SamMed3DPipelineOptions
 
     public static SamMed3DPipelineOptions Ct { get; } = new() { ClampMin = -1000, ClampMax = 1000 };
 
-    public static SamMed3DPipelineOptions Resolve(string? presetOrPath)
+    /// <summary>The <c>pipeline</c> object of a configuration file; defaults when it has none.</summary>
+    public static SamMed3DPipelineOptions FromFile(string path)
     {
-        if (presetOrPath is not null && presetOrPath.EndsWith("-ct", StringComparison.OrdinalIgnoreCase) && !File.Exists(presetOrPath)) return Ct;
-        if (presetOrPath is null || !File.Exists(presetOrPath)) return new();
-        using var doc = JsonDocument.Parse(File.ReadAllText(presetOrPath));
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
         if (!doc.RootElement.TryGetProperty("pipeline", out var p)) return new();
         var d = new SamMed3DPipelineOptions();
         float? clampMin = null, clampMax = null;
         if (p.TryGetProperty("clamp", out var clamp) && clamp.ValueKind == JsonValueKind.Array)
         {
             var v = clamp.EnumerateArray().Select(x => x.GetSingle()).ToArray();
-            if (v.Length != 2 || !(v[0] < v[1])) throw new ArgumentException($"{presetOrPath}: pipeline.clamp must be [min, max] with min < max.");
+            if (v.Length != 2 || !(v[0] < v[1])) throw new ArgumentException($"{path}: pipeline.clamp must be [min, max] with min < max.");
             (clampMin, clampMax) = (v[0], v[1]);
         }
         var options = new SamMed3DPipelineOptions
@@ -42,7 +41,7 @@ public sealed record SamMed3DPipelineOptions
             EmbeddingCacheBytes = p.TryGetProperty("embedding_cache_bytes", out var b) ? b.GetInt64() : d.EmbeddingCacheBytes,
         };
         if (!(options.SpacingMm > 0) || options.MaxCrops < 1 || options.EmbeddingCacheBytes < 0)
-            throw new ArgumentException($"{presetOrPath}: pipeline options out of range (spacing_mm > 0, max_crops ≥ 1, embedding_cache_bytes ≥ 0).");
+            throw new ArgumentException($"{path}: pipeline options out of range (spacing_mm > 0, max_crops ≥ 1, embedding_cache_bytes ≥ 0).");
         return options;
     }
 }

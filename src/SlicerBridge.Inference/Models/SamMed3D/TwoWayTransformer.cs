@@ -29,16 +29,17 @@ public sealed class TwoWayTransformer
     {
         for (int i = 0; i < _layers.Length; i++)
             _layers[i].Forward(_backend, arena, queries, keys, tokenPe, keyPe, skipFirstPe: i == 0);
-        var q = Sum(arena, queries, tokenPe);
-        var k = Sum(arena, keys, keyPe);
+        var q = WithPe(_backend, arena, queries, tokenPe);
+        var k = WithPe(_backend, arena, keys, keyPe);
         _backend.Add(_final.Forward(q, k, keys, arena), queries);
         _backend.LayerNorm(queries, _finalNormW, _finalNormB, Eps, queries);
     }
 
-    private Tensor Sum(TensorArena arena, Tensor a, Tensor b)
+    /// <summary>x + pe as a new arena tensor (the attention inputs that carry positional encodings).</summary>
+    private static Tensor WithPe(ITensorBackend backend, TensorArena arena, Tensor x, Tensor pe)
     {
-        var r = arena.Copy(a);
-        _backend.Add(b, r);
+        var r = arena.Copy(x);
+        backend.Add(pe, r);
         return r;
     }
 
@@ -62,12 +63,6 @@ public sealed class TwoWayTransformer
 
         public void Forward(ITensorBackend backend, TensorArena arena, Tensor queries, Tensor keys, Tensor tokenPe, Tensor keyPe, bool skipFirstPe)
         {
-            Tensor Plus(Tensor a, Tensor b)
-            {
-                var r = arena.Copy(a);
-                backend.Add(b, r);
-                return r;
-            }
             if (skipFirstPe)
             {
                 // Layer 0: queries are replaced by their self-attention, without residual or PE (official code).
@@ -76,13 +71,13 @@ public sealed class TwoWayTransformer
             }
             else
             {
-                var q = Plus(queries, tokenPe);
+                var q = WithPe(backend, arena, queries, tokenPe);
                 backend.Add(_self.Forward(q, q, queries, arena), queries);
             }
             Norm(backend, 1, queries);
 
-            var qt = Plus(queries, tokenPe);
-            var kt = Plus(keys, keyPe); // keys only change at the end of the layer, so kt serves both cross-attentions
+            var qt = WithPe(backend, arena, queries, tokenPe);
+            var kt = WithPe(backend, arena, keys, keyPe); // keys only change at the end of the layer, so kt serves both cross-attentions
             backend.Add(_tokenToImage.Forward(qt, kt, keys, arena), queries);
             Norm(backend, 2, queries);
 
@@ -91,7 +86,7 @@ public sealed class TwoWayTransformer
             backend.Linear(hidden, _lin2, queries, accumulate: true);
             Norm(backend, 3, queries);
 
-            qt = Plus(queries, tokenPe);
+            qt = WithPe(backend, arena, queries, tokenPe);
             backend.Add(_imageToToken.Forward(kt, qt, queries, arena), keys);
             Norm(backend, 4, keys);
         }

@@ -34,14 +34,12 @@ public sealed class CpuBackend : ITensorBackend
         Sgemm.Multiply(x.Rows, x.Data, x.Columns, w.Packed, y.Data, y.Columns, accumulate, w.Bias, activation);
     }
 
-    public void LayerNorm(Tensor x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, Tensor y)
+    public void LayerNorm(Tensor x, float[] gamma, float[] beta, float eps, Tensor y)
     {
         using var profile = OpProfiler.Measure("LayerNorm");
         int n = x.Columns;
         if (gamma.Length != n || beta.Length != n || y.Length != x.Length) throw new ArgumentException($"LayerNorm over {n} features: parameter or output size mismatch.");
-        var g = gamma.ToArray();
-        var b = beta.ToArray();
-        ForRows(x.Rows, n, r => ElementwiseKernels.LayerNormRow(x.Data.AsSpan(r * n, n), g, b, eps, y.Data.AsSpan(r * n, n)));
+        ForRows(x.Rows, n, r => ElementwiseKernels.LayerNormRow(x.Data.AsSpan(r * n, n), gamma, beta, eps, y.Data.AsSpan(r * n, n)));
     }
 
     public void Activate(Tensor x, Activation activation)
@@ -113,57 +111,61 @@ public sealed class CpuBackend : ITensorBackend
     public void DepthToSpace2(Tensor x, int grid, Tensor output)
     {
         using var profile = OpProfiler.Measure("DepthToSpace2");
-        int c8 = x.Columns;
-        if (c8 % 8 != 0 || x.Rows != grid * grid * grid) throw new ArgumentException($"DepthToSpace2: {x} is not [{grid}³, 8·C].");
-        int c = c8 / 8, g2 = 2 * grid;
+        int c = CheckDepthToSpace2(x, grid);
+        int g2 = 2 * grid;
         if (output.Rows != g2 * g2 * g2 || output.Columns != c)
             throw new ArgumentException($"DepthToSpace2 output {output} must be [{g2 * g2 * g2},{c}].");
         var src = x.Data;
         var dst = output.Data;
+        ForEachTap(grid, (from, to) => src.AsSpan(from * c, c).CopyTo(dst.AsSpan(to * c, c)));
+    }
+
+    public void DepthToSpace2Dot(Tensor x, int grid, ReadOnlySpan<float> w, Span<float> output)
+    {
+        using var profile = OpProfiler.Measure("DepthToSpace2Dot");
+        int c = CheckDepthToSpace2(x, grid);
+        if (w.Length != c || output.Length != 8 * grid * grid * grid)
+            throw new ArgumentException($"DepthToSpace2Dot: |w| = {w.Length} and output {output.Length} do not fit {x} on grid {grid}.");
+        var weights = w.ToArray();
+        var src = x.Data;
+        unsafe
+        {
+            fixed (float* pinned = output)
+            {
+                nint dst = (nint)pinned; // spans cannot enter the lambda; the output stays pinned until ForEachTap returns
+                ForEachTap(grid, (from, to) => ((float*)dst)[to] = TensorPrimitives.Dot(src.AsSpan(from * c, c), weights));
+            }
+        }
+    }
+
+    /// <summary>Channels per output voxel of a depth-to-space input [G³, 8·C]; throws when the shape does not fit.</summary>
+    private static int CheckDepthToSpace2(Tensor x, int grid)
+    {
+        if (x.Columns % 8 != 0 || x.Rows != grid * grid * grid) throw new ArgumentException($"DepthToSpace2: {x} is not [{grid}³, 8·C].");
+        return x.Columns / 8;
+    }
+
+    /// <summary>
+    /// Visits every (input voxel, tap) of a kernel-2 stride-2 depth-to-space: <paramref name="body"/>(from, to) gets the
+    /// index of the C-wide group (α, β, γ) of input row (i, j, k) (counted in groups of C) and of output voxel
+    /// (2i+α, 2j+β, 2k+γ). Parallel over i.
+    /// </summary>
+    private static void ForEachTap(int grid, Action<int, int> body)
+    {
+        int g2 = 2 * grid;
         Parallel.For(0, grid, i =>
         {
             for (int j = 0; j < grid; j++)
                 for (int k = 0; k < grid; k++)
                 {
                     int row = (i * grid + j) * grid + k;
-                    for (int s = 0; s < 8; s++)
+                    for (int tap = 0; tap < 8; tap++)
                     {
-                        int a = s >> 2, b = (s >> 1) & 1, g = s & 1;
-                        int outRow = ((2 * i + a) * g2 + 2 * j + b) * g2 + 2 * k + g;
-                        src.AsSpan(row * c8 + s * c, c).CopyTo(dst.AsSpan(outRow * c, c));
+                        int a = tap >> 2, b = (tap >> 1) & 1, g = tap & 1;
+                        body(row * 8 + tap, ((2 * i + a) * g2 + 2 * j + b) * g2 + 2 * k + g);
                     }
                 }
         });
-    }
-
-    public void DepthToSpace2Dot(Tensor x, int grid, ReadOnlySpan<float> w, Span<float> output)
-    {
-        using var profile = OpProfiler.Measure("DepthToSpace2Dot");
-        int c8 = x.Columns, c = c8 / 8, g2 = 2 * grid;
-        if (c8 % 8 != 0 || x.Rows != grid * grid * grid || w.Length != c || output.Length != g2 * g2 * g2)
-            throw new ArgumentException($"DepthToSpace2Dot: {x}, |w| = {w.Length}, output {output.Length} do not fit grid {grid}.");
-        var weights = w.ToArray();
-        var src = x.Data;
-        unsafe
-        {
-            fixed (float* dst = output)
-            {
-                float* d = dst;
-                Parallel.For(0, grid, i =>
-                {
-                    for (int j = 0; j < grid; j++)
-                        for (int k = 0; k < grid; k++)
-                        {
-                            int row = (i * grid + j) * grid + k;
-                            for (int s = 0; s < 8; s++)
-                            {
-                                int a = s >> 2, b = (s >> 1) & 1, g = s & 1;
-                                d[((2 * i + a) * g2 + 2 * j + b) * g2 + 2 * k + g] = TensorPrimitives.Dot(src.AsSpan(row * c8 + s * c, c), weights);
-                            }
-                        }
-                });
-            }
-        }
     }
 
     /// <summary>Runs a row kernel over all rows, in parallel when there is enough work.</summary>

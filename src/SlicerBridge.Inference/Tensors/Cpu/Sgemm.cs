@@ -46,18 +46,15 @@ public static unsafe class Sgemm
             {
                 var row = c.Slice(i * ldc, n);
                 if (!accumulate) row.Clear();
-                if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
-                ElementwiseKernels.Activate(row, activation);
+                Epilogue(row, bias, activation);
             }
             return;
         }
         long flops = 2L * m * n * k;
         int workers = !parallel || flops < 4_000_000 ? 1 : Environment.ProcessorCount;
-        // Split the columns among the cores (each packs its rows of A once per K slice and reuses them over its
-        // whole column range); fall back to splitting rows when there are too few column panels.
         int panels = (n + NR - 1) / NR;
-        // Columns when each core gets at least 24 panels (384 columns) to reuse its packed A over; otherwise rows,
-        // so that a narrow GEMM does not pack all of A once per core.
+        // Split columns among the cores when each gets at least 24 panels (384 columns) to reuse its packed A over;
+        // otherwise rows, so that a narrow GEMM does not pack all of A once per core.
         bool splitColumns = panels >= 24 * workers || m < 2 * MR * workers;
         int parts = Math.Max(1, Math.Min(workers, splitColumns ? panels : (m + MR - 1) / MR));
         fixed (float* pa = a, pc = c, pb = b.Data, pbias = bias)
@@ -121,11 +118,8 @@ public static unsafe class Sgemm
                             }
                             if (bias != null || activation != Activation.None)
                                 for (int r = ib; r < ib + mb; r++)
-                                {
-                                    var row = new Span<float>(c + (long)r * ldc + jc, jcEnd - jc);
-                                    if (bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias + jc, jcEnd - jc), row);
-                                    ElementwiseKernels.Activate(row, activation);
-                                }
+                                    Epilogue(new Span<float>(c + (long)r * ldc + jc, jcEnd - jc),
+                                        bias == null ? default : new ReadOnlySpan<float>(bias + jc, jcEnd - jc), activation);
                         }
                     }
                 }
@@ -135,6 +129,13 @@ public static unsafe class Sgemm
                 ArrayPool<float>.Shared.Return(packA);
             }
         }
+    }
+
+    /// <summary>row = act(row + bias) on a finished piece of C (bias empty = none).</summary>
+    private static void Epilogue(Span<float> row, ReadOnlySpan<float> bias, Activation activation)
+    {
+        if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+        ElementwiseKernels.Activate(row, activation);
     }
 
     /// <summary>Packs an mb × kc block of A into MR-row strips: strip s holds kc groups of MR values (zero rows past mb).</summary>
