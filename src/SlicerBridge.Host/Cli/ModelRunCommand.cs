@@ -6,6 +6,7 @@ using SlicerBridge.Inference.Checkpoints;
 using SlicerBridge.Inference.IO;
 using SlicerBridge.Inference.Models.SamMed3D;
 using SlicerBridge.Inference.Models.SamMed3D.Pipeline;
+using SlicerBridge.Inference.Onnx;
 
 namespace SlicerBridge.Host.Cli;
 
@@ -24,19 +25,22 @@ public static class ModelRunCommand
         var config = new Option<string>("--config") { Description = "Configuration: fixture.json-style file or preset (sam-med3d-turbo)", DefaultValueFactory = _ => SamMed3DPresets.Turbo };
         var input = new Option<string>("--input") { Description = "Crop as .npy, float32 S×S×S (axis 2 fastest), already normalised", Required = true };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for the outputs (created if missing)", Required = true };
+        var device = new Option<string>("--device") { Description = $"Where the model runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };
         var points = new Option<string[]>("--point") { Description = "A click A0,A1,A2[,label] in crop voxels (label 1 positive, 0 negative); each adds one cumulative click" };
         var command = new Command("model-run", "Run SAM-Med3D on a ready crop and write every intermediate (reproducibility, parity checks)");
-        foreach (var o in new Option[] { checkpoint, config, input, outDir, points }) command.Add(o);
+        foreach (var o in new Option[] { checkpoint, config, input, outDir, points, device }) command.Add(o);
         command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(checkpoint), parse.GetValue(config) ?? SamMed3DPresets.Turbo,
-            parse.GetRequiredValue(input), parse.GetRequiredValue(outDir), parse.GetValue(points) ?? [], Console.Out, Console.Error, ct)));
+            parse.GetRequiredValue(input), parse.GetRequiredValue(outDir), parse.GetValue(points) ?? [], Console.Out, Console.Error, ct,
+            parse.GetValue(device) ?? "auto")));
         return command;
     }
 
     public static int Run(string checkpointPath, string configArg, string inputPath, string outDir, IReadOnlyList<string> pointArgs,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, string device = "auto")
     {
         try
         {
+            var execution = ExecutionDevice.Parse(device);
             var config = SamMed3DConfig.Resolve(configArg);
             var clicks = pointArgs.Count > 0 ? CumulativeClicks(pointArgs) : ClicksFromFile(configArg) ?? [[new SamPoint(config.ImageSize / 2, config.ImageSize / 2, config.ImageSize / 2, 1)]];
             var crop = NpyFile.Read(inputPath);
@@ -46,15 +50,14 @@ public static class ModelRunCommand
             Directory.CreateDirectory(outDir);
 
             var clock = Stopwatch.StartNew();
-            using var network = SamMed3DNetwork.Load(checkpointPath, config);
+            using var network = SamMed3DNetwork.Load(checkpointPath, config, execution);
             double loadMs = clock.Elapsed.TotalMilliseconds;
             int g = config.Grid, c = config.PromptEmbedDim, r = config.LowResSize;
 
             clock.Restart();
-            var embedding = network.EncodeImage(crop.ToFloat32(), cancellationToken);
+            var embedding = network.EncodeImage(crop.ToFloat32(), cancellationToken, toHost: true);
             double encoderMs = clock.Elapsed.TotalMilliseconds;
             NpyFile.WriteFloat32(Path.Combine(outDir, "image_embedding.npy"), embedding.Data, c, g, g, g);
-            NpyFile.WriteFloat32(Path.Combine(outDir, "dense_pe.npy"), network.DensePeChannelsFirst(), c, g, g, g);
 
             var decoderMs = new List<double>();
             float[] previous = [];
@@ -62,8 +65,9 @@ public static class ModelRunCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 clock.Restart();
-                var output = network.Decode(embedding, clicks[k], previous, withIntermediates: true);
+                var output = network.Decode(embedding, clicks[k], previous, withIntermediates: true, cancellationToken);
                 decoderMs.Add(clock.Elapsed.TotalMilliseconds);
+                if (k == 0) NpyFile.WriteFloat32(Path.Combine(outDir, "dense_pe.npy"), output.DensePe, c, g, g, g);
                 string prefix = Path.Combine(outDir, $"click{k + 1}_");
                 NpyFile.WriteFloat32(prefix + "sparse.npy", output.SparseEmbedding, clicks[k].Length + 1, c);
                 NpyFile.WriteFloat32(prefix + "dense.npy", output.DenseEmbedding, c, g, g, g);
@@ -76,7 +80,7 @@ public static class ModelRunCommand
             using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
             {
                 json.WriteStartObject();
-                json.WriteString("backend", network.Backend.Name);
+                json.WriteString("device", network.Execution.ToString());
                 json.WriteNumber("load_ms", Math.Round(loadMs, 2));
                 json.WriteNumber("encoder_ms", Math.Round(encoderMs, 2));
                 json.WriteStartArray("decoder_ms");

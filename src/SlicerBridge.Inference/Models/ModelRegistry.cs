@@ -10,8 +10,8 @@ public interface IModelFactory
     ISegmentationModel Create(ModelSpec spec);
 }
 
-/// <summary>What ListModels reports about a model.</summary>
-public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes, long CacheBytes = 0);
+/// <summary>What ListModels reports about a model; <see cref="Device"/> is null until it is loaded.</summary>
+public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes, long CacheBytes = 0, string? Device = null);
 
 /// <summary>An unknown or unloadable model: reported to the client as FAIL with this message.</summary>
 public sealed class ModelUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -113,7 +113,7 @@ public sealed class ModelRegistry : IDisposable
         lock (_gate)
         {
             return _specs.Values.Select(s => _loaded.TryGetValue(s.Name, out var e)
-                ? new ModelInfo(s.Name, s.Kind, e.Model.Description, true, e.Model.WeightBytes, e.Model.CacheBytes)
+                ? new ModelInfo(s.Name, s.Kind, e.Model.Description, true, e.Model.WeightBytes, e.Model.CacheBytes, e.Model.Device)
                 : new ModelInfo(s.Name, s.Kind, s.Checkpoint is null ? s.Kind : $"{s.Kind} ({Path.GetFileName(s.Checkpoint)})", false, 0)).ToList();
         }
     }

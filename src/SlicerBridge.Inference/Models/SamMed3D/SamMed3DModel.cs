@@ -32,6 +32,9 @@ public sealed class SamMed3DModel : ISegmentationModel
     public string Name { get; }
     public string Description => $"SAM-Med3D (vit_b_ori) from {_source}; {(_options.ClampMin is null ? "no clamp" : $"clamp [{_options.ClampMin}, {_options.ClampMax}]")}, up to {_options.MaxCrops} crops";
     public long WeightBytes { get; }
+    public string Device => _network.Execution.Fallback is null
+        ? $"{_network.Execution.Device} fp32"
+        : $"{_network.Execution.Device} fp32 ({_network.Execution.Fallback})";
     public EmbeddingCache Cache => _cache;
     public long CacheBytes => _cache.UsedBytes;
 

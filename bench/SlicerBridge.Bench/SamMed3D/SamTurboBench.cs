@@ -3,26 +3,28 @@ using System.Globalization;
 using SlicerBridge.Inference.Checkpoints;
 using SlicerBridge.Inference.Models.SamMed3D;
 using SlicerBridge.Inference.Models.SamMed3D.Pipeline;
-using SlicerBridge.Inference.Tensors;
+using SlicerBridge.Inference.Onnx;
 
-namespace SlicerBridge.Bench.Tensors;
+namespace SlicerBridge.Bench.SamMed3D;
 
 /// <summary>
 /// SAM-Med3D turbo configuration (768 × 12 encoder, 384 decoder) with seeded weights: load time, encoder time and
-/// decoder time per click (median), peak working set. Peer: <c>bench/peers/sam_med3d_torch.py --bench-turbo</c>.
+/// decoder time per click (median), peak working set, on the ONNX Runtime engine and the device asked for.
+/// Peer: <c>bench/peers/sam_med3d_torch.py --bench-turbo</c>.
 /// </summary>
 public sealed class SamTurboBench : IBenchCommand
 {
     public string Name => "sam-turbo";
-    public string Description => "SAM-Med3D turbo encoder/decoder timing with seeded weights: sam-turbo [repeats]";
+    public string Description => "SAM-Med3D turbo encoder/decoder timing with seeded weights: sam-turbo [repeats] [device]";
 
     public int Run(string[] args)
     {
         int repeats = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
+        var device = ExecutionDevice.Parse(args.Length > 1 ? args[1] : "cpu");
         var config = SamMed3DConfig.Turbo;
         var sw = Stopwatch.StartNew();
         using var checkpoint = new SeededCheckpoint(SamMed3DCheckpointLayout.Expected(config), 233);
-        using var network = SamMed3DNetwork.Load(checkpoint, config);
+        using var network = SamMed3DNetwork.Load(checkpoint, config, device);
         double loadMs = sw.Elapsed.TotalMilliseconds;
         var rng = new Random(7);
         var crop = new float[128 * 128 * 128];
@@ -54,26 +56,13 @@ public sealed class SamTurboBench : IBenchCommand
             }
             previous = r % 3 == 2 ? [] : output.LowResLogits;
         }
-        OpProfiler.Enabled = true;
-        OpProfiler.Reset();
-        network.EncodeImage(crop, CancellationToken.None);
-        var encoderOps = OpProfiler.Snapshot();
-        OpProfiler.Reset();
-        previous = [];
-        for (int r = 0; r < 3; r++) previous = network.Decode(embedding!, clicks[..(r + 1)], previous).LowResLogits;
-        var decoderOps = OpProfiler.Snapshot();
-        OpProfiler.Enabled = false;
         double peakMiB = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
-        Console.WriteLine($"backend: {network.Backend.Name}");
-        Console.WriteLine($"weights: {network.WeightBytes / 1048576.0:F0} MiB packed, load {loadMs:F0} ms (seeded, no file I/O)");
+        Console.WriteLine($"device: {network.Execution}, {Environment.ProcessorCount} threads");
+        Console.WriteLine($"weights: {network.WeightBytes / 1048576.0:F0} MiB, load {loadMs:F0} ms (seeded weights, graphs built, sessions made)");
         Console.WriteLine($"encoder: median {Median(encoder):F0} ms, min {encoder.Min():F0} ms over {encoder.Count}");
         Console.WriteLine($"decoder: median {Median(decoder):F1} ms, min {decoder.Min():F1} ms over {decoder.Count} clicks (1-3 points)");
         Console.WriteLine($"decoder + trilinear 32³→128³ + threshold (the PyTorch peer's scope): median {Median(decoderWithMask):F1} ms");
         Console.WriteLine($"peak working set: {peakMiB:F0} MiB");
-        Console.WriteLine("encoder ops (one pass):");
-        foreach (var (op, ms, calls) in encoderOps) Console.WriteLine($"  {op,-16} {ms,8:F1} ms  {calls,5} calls");
-        Console.WriteLine("decoder ops (three clicks):");
-        foreach (var (op, ms, calls) in decoderOps) Console.WriteLine($"  {op,-16} {ms,8:F1} ms  {calls,5} calls");
         return 0;
     }
 
