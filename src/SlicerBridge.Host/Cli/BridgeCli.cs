@@ -12,6 +12,7 @@ public static class BridgeCli
         root.Add(ServeCommand.Create());
         root.Add(SegmentCommand.Create(Hosting.ModelFactories.BuiltIn()));
         root.Add(ModelRunCommand.Create());
+        root.Add(ExportOnnxCommand.Create(Hosting.ModelFactories.BuiltIn()));
         return root;
     }
 }

@@ -8,6 +8,13 @@ public interface IModelFactory
 {
     string Kind { get; }
     ISegmentationModel Create(ModelSpec spec);
+
+    /// <summary>
+    /// Writes the model's ONNX graphs, their weights (external data) and a manifest into <paramref name="folder"/>
+    /// (<c>slicerbridge export-onnx</c>). Models without graphs (GrowCut) have nothing to export.
+    /// </summary>
+    void ExportOnnx(ModelSpec spec, string folder) =>
+        throw new NotSupportedException($"Model kind '{Kind}' has no ONNX graphs to export.");
 }
 
 /// <summary>What ListModels reports about a model; <see cref="Device"/> is null until it is loaded.</summary>

@@ -22,4 +22,13 @@ public sealed class SamMed3DModelFactory : IModelFactory
         var network = SamMed3DNetwork.Load(spec.Checkpoint, config, device);
         return new SamMed3DModel(spec.Name, network, pipeline, Path.GetFileName(spec.Checkpoint), network.WeightBytes);
     }
+
+    public void ExportOnnx(ModelSpec spec, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (string.IsNullOrEmpty(spec.Checkpoint))
+            throw new ArgumentException("sam-med3d export needs --checkpoint: the official sam_med3d_turbo.pth or a .safetensors export.");
+        var (config, pipeline) = SamMed3DPresets.Resolve(spec.Config);
+        SamMed3DExport.Write(spec.Checkpoint, config, pipeline, folder);
+    }
 }

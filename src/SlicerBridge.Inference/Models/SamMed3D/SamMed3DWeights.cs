@@ -9,28 +9,35 @@ namespace SlicerBridge.Inference.Models.SamMed3D;
 /// </summary>
 public static class SamMed3DWeights
 {
+    /// <summary>The weights in a new temporary weights file (deleted with the set).</summary>
     public static WeightSet Load(ICheckpoint checkpoint, SamMed3DConfig config)
     {
-        var expected = SamMed3DCheckpointLayout.Expected(config).ToList();
-        CheckpointReader.RequireShapes(checkpoint, expected);
         var weights = new WeightSet();
         try
         {
-            float[] buffer = [];
-            foreach (var (name, shape) in expected)
-            {
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                if (buffer.Length < count) buffer = new float[count];
-                var values = buffer.AsSpan(0, (int)count);
-                checkpoint.ReadFloat32(name, values);
-                weights.Add(name, values, shape.Select(d => (long)d).ToArray());
-            }
+            ReadInto(checkpoint, config, weights);
             return weights;
         }
         catch
         {
             weights.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Checks every key and shape, then appends the tensors to <paramref name="weights"/> one at a time.</summary>
+    public static void ReadInto(ICheckpoint checkpoint, SamMed3DConfig config, WeightSet weights)
+    {
+        var expected = SamMed3DCheckpointLayout.Expected(config).ToList();
+        CheckpointReader.RequireShapes(checkpoint, expected);
+        float[] buffer = [];
+        foreach (var (name, shape) in expected)
+        {
+            long count = shape.Aggregate(1L, (a, b) => a * b);
+            if (buffer.Length < count) buffer = new float[count];
+            var values = buffer.AsSpan(0, (int)count);
+            checkpoint.ReadFloat32(name, values);
+            weights.Add(name, values, shape.Select(d => (long)d).ToArray());
         }
     }
 }
