@@ -336,6 +336,11 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self._notify("Disconnected.")
 
     @property
+    def timeoutS(self):
+        """Seconds a request (command or result) may take; the module's Timeout setting."""
+        return self._timeoutS
+
+    @property
     def connectionCount(self):
         """Increments on every (re)connect; each one is a new server session."""
         return self._connectionCount

@@ -571,18 +571,19 @@ class FakeScene(FakeVtkObject):
 
 
 class FakeQTimer:
-    """qt.QTimer: single-shots are recorded as (ms, callable) and run by fire_timers(); timer objects
-    run their slots when the test calls fire() (or fire_active() for all started ones)."""
-    scheduled = []
+    """qt.QTimer on the fake clock: single-shots and started timers run when tick() moves the clock past
+    their due time; fire_timers() runs every pending single-shot at once."""
+    scheduled = []  # (due, callable)
     instances = []
+    clock = None
 
     def __init__(self):
-        self.interval, self.active, self.single, self._slots = 0, False, False, []
+        self.interval, self.active, self.single, self.due, self._slots = 0, False, False, None, []
         FakeQTimer.instances.append(self)
 
     @staticmethod
     def singleShot(ms, callback):
-        FakeQTimer.scheduled.append((ms, callback))
+        FakeQTimer.scheduled.append((FakeQTimer.clock.now + ms / 1000.0, callback))
 
     def setInterval(self, ms):
         self.interval = ms
@@ -597,9 +598,10 @@ class FakeQTimer:
         self._slots.remove(slot)
 
     def start(self, ms=None):
-        self.active = True
         if ms is not None:
             self.interval = ms
+        self.active = True
+        self.due = FakeQTimer.clock.now + self.interval / 1000.0
 
     def stop(self):
         self.active = False
@@ -610,24 +612,29 @@ class FakeQTimer:
     def fire(self):
         if self.single:
             self.active = False
+        else:
+            self.due = FakeQTimer.clock.now + self.interval / 1000.0
         for slot in list(self._slots):
             slot()
 
 
-def fire_timers():
-    """Runs the pending single-shots (and those they schedule) until none is left."""
+def fire_timers(due_only=False):
+    """Runs the pending single-shots (and those they schedule): all of them, or only those due."""
     for _ in range(100):
-        due, FakeQTimer.scheduled[:] = list(FakeQTimer.scheduled), []
+        now = FakeQTimer.clock.now
+        due = [e for e in FakeQTimer.scheduled if not due_only or e[0] <= now]
         if not due:
             return
+        FakeQTimer.scheduled[:] = [e for e in FakeQTimer.scheduled if e not in due]
         for _, callback in due:
             callback()
     raise AssertionError("single-shot timers keep rescheduling themselves")
 
 
 def fire_active():
+    """Runs the started timers that are due (each at most once per call)."""
     for timer in list(FakeQTimer.instances):
-        if timer.active:
+        if timer.active and timer.due <= FakeQTimer.clock.now:
             timer.fire()
 
 
@@ -669,6 +676,15 @@ class FakeObservationMixin:
                 self._fakeObservations.remove((obj, _, m, tag))
 
 
+def _parameter_node_wrapper(cls):
+    """@parameterNodeWrapper: instances wrap a parameter node and start at the class defaults."""
+    defaults = {name: getattr(cls, name) for name in getattr(cls, "__annotations__", {})}
+
+    def __init__(self, parameterNode=None):
+        self.__dict__.update(defaults)
+    return type(cls.__name__, (), {"__init__": __init__})
+
+
 def _update_volume_from_array(node, array):
     """slicer.util.updateVolumeFromArray: copies the voxels into new image data (uint8 -> VTK type 3)."""
     types_ = {np.dtype(np.uint8): VTK_UNSIGNED_CHAR, np.dtype(np.int16): 4, np.dtype(np.float32): 10}
@@ -701,12 +717,13 @@ def install(extra=None):
                   ScriptedLoadableModuleLogic=type("ScriptedLoadableModuleLogic", (_Base,),
                                                    {"getParameterNode": lambda self: None}))
     pnw = _module("slicer.parameterNodeWrapper", WithinRange=lambda lo, hi: ("range", lo, hi),
-                  parameterNodeWrapper=lambda cls: cls)
+                  parameterNodeWrapper=_parameter_node_wrapper)
     slicer = _module("slicer", mrmlScene=scene, util=util, ScriptedLoadableModule=slm,
                      parameterNodeWrapper=pnw, vtkSlicerOpenIGTLinkCommand=FakeCommand)
     qt = _module("qt", QTimer=FakeQTimer)
     FakeQTimer.scheduled.clear()
     FakeQTimer.instances.clear()
+    FakeQTimer.clock = clock
     sys.modules.update({"vtk": vtk, "vtk.util": vtk_util, "vtk.util.numpy_support": numpy_support, "qt": qt,
                         "slicer": slicer, "slicer.util": util, "slicer.ScriptedLoadableModule": slm,
                         "slicer.parameterNodeWrapper": pnw})
@@ -729,11 +746,18 @@ def uninstall():
     import SlicerBridgeLib  # noqa: F401 - keeps the Slicer-free library loaded
 
 
-def tick(connector, seconds=0.0):
-    """Time passes: the clock advances, the connector's thread and periodic processing run, the
-    extension's poll timer fires."""
+def tick(connector, seconds=0.5):
+    """Time passes (by default one poll interval): the connector's thread and periodic processing run,
+    then the extension's timers that are due, until nothing more happens at this time."""
     connector.clock.now += seconds
-    connector.socketThreadStep()
-    connector.periodicProcess()
-    fire_active()
-    fire_timers()
+    for _ in range(20):
+        before = (len(connector.sent), len(connector.commands), len(FakeQTimer.scheduled),
+                  [t.due for t in FakeQTimer.instances if t.active])
+        connector.socketThreadStep()
+        connector.periodicProcess()
+        fire_active()
+        fire_timers(due_only=True)
+        after = (len(connector.sent), len(connector.commands), len(FakeQTimer.scheduled),
+                 [t.due for t in FakeQTimer.instances if t.active])
+        if after == before:
+            return

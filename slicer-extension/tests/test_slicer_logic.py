@@ -115,7 +115,7 @@ class ConnectionTests(LogicTestCase):
         connector = self.logic.connectorNode()
         self.assertIn(("Start",), connector.calls)
         self.assertEqual(connector.commands, [])
-        self.assertEqual(slicer_fakes.FakeQTimer.scheduled[0][0], 5000)
+        self.assertEqual(slicer_fakes.FakeQTimer.scheduled[0][0], connector.clock.now + 5.0)
         slicer_fakes.FakeQTimer.scheduled.clear()  # the timeout fires later
         connector.serverStarts()
         tick(connector)
