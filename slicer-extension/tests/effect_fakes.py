@@ -154,6 +154,7 @@ class FakeScriptedEffect:
         self.modifications = []  # (segmentation node, segment id, labelmap, mode)
         self.selectedEffects = []
         self.sourceImage = None  # what sourceVolumeImageData() returns
+        self.applyModifications = True  # False: record only (measurements must not time the fake's work)
 
     def parameterSetNode(self):
         return self.editorNode
@@ -175,7 +176,7 @@ class FakeScriptedEffect:
 
     def modifySegmentByLabelmap(self, segmentationNode, segmentId, labelmap, mode):
         self.modifications.append((segmentationNode, segmentId, labelmap, mode))
-        if mode == self.ModificationModeSet:
+        if self.applyModifications and mode == self.ModificationModeSet:
             segmentationNode.segments[segmentId] = (np.asarray(labelmap.array) != 0).astype(np.uint8)
 
     def sourceVolumeImageData(self):

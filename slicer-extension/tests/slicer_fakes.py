@@ -404,6 +404,7 @@ class FakeConnector(FakeNode):
         self.state = self.StateOff
         self.serverRunning = True
         self.failSends = False
+        self.keepContent = True  # False: record what was sent without copying it (measurements)
         self.calls = []
         self.commands = []  # commands the server received
         self.sent = []  # (type, device name, content) messages the server received
@@ -482,7 +483,9 @@ class FakeConnector(FakeNode):
         if self.state != self.StateConnected:
             return 0  # no client socket: nothing is sent
         kind = self.OUTGOING[node.GetNodeTagName()]
-        if kind == "IMAGE":
+        if not self.keepContent:
+            content = None
+        elif kind == "IMAGE":
             content = (np.array(node.imageData.array), node.imageData.scalarType, node.matrix.copy())
         else:
             content = [(label, position) for position, label, _ in node.definedPoints()]

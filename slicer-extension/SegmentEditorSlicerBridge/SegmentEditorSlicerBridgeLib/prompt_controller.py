@@ -67,6 +67,7 @@ class PromptController:
         self._volumeDevice = None
         self._worldToVolume = np.eye(4)
         self._serverSession = None  # logic.connectionCount the session state refers to
+        self._mergeBuffer = None  # Add/Subtract modifier voxels, reused (modifySegmentByLabelmap copies them)
         self._updateTimer = qt.QTimer()
         self._updateTimer.setSingleShot(True)
         self._updateTimer.setInterval(UPDATE_DEBOUNCE_MS)
@@ -477,11 +478,7 @@ class PromptController:
         if mode == merge.REPLACE:
             imageData = resultNode.GetImageData()
         else:
-            result = slicer.util.arrayFromVolume(resultNode)
-            baseline = self.session.baseline
-            if baseline is None or baseline.shape != result.shape:
-                baseline = np.zeros(result.shape, dtype=np.uint8)
-            imageData = _imageDataFromArray(merge.merge_masks(baseline, result, mode))
+            imageData = _imageDataFromArray(self._mergeWithBaseline(slicer.util.arrayFromVolume(resultNode), mode))
         labelmap = slicer.vtkOrientedImageData()
         labelmap.ShallowCopy(imageData)
         labelmap.SetImageToWorldMatrix(ijkToSegmentation)
@@ -492,6 +489,17 @@ class PromptController:
                 labelmap, reference, resampled, False)
             labelmap = resampled
         return labelmap
+
+
+    def _mergeWithBaseline(self, result, mode):
+        """Add/Subtract against the segment as it was when the session started, into one buffer reused
+        for every result (a fresh 78 MB array per result costs more in page faults than the merge)."""
+        baseline = self.session.baseline
+        if baseline is None or baseline.shape != result.shape:
+            baseline = np.zeros(result.shape, dtype=np.uint8)
+        if self._mergeBuffer is None or self._mergeBuffer.shape != result.shape:
+            self._mergeBuffer = np.empty(result.shape, dtype=np.uint8)
+        return merge.merge_into(self._mergeBuffer, baseline, result, mode)
 
 
 def _promptNode(name, color):
@@ -518,12 +526,12 @@ def _roiPlaced(roiNode):
 
 
 def _imageDataFromArray(array):
-    """A vtkImageData holding a (K, J, I) uint8 array (its own copy)."""
+    """A vtkImageData over a (K, J, I) uint8 array, sharing its memory: the caller keeps the array alive
+    while the image is used (the merge buffer lives as long as the controller)."""
     import vtk.util.numpy_support
     k, j, i = array.shape
     imageData = vtk.vtkImageData()
     imageData.SetDimensions(i, j, k)
-    scalars = vtk.util.numpy_support.numpy_to_vtk(np.ascontiguousarray(array, dtype=np.uint8).ravel(),
-                                                  deep=True, array_type=vtk.VTK_UNSIGNED_CHAR)
+    scalars = vtk.util.numpy_support.numpy_to_vtk(array.reshape(-1), deep=False, array_type=vtk.VTK_UNSIGNED_CHAR)
     imageData.GetPointData().SetScalars(scalars)
     return imageData
