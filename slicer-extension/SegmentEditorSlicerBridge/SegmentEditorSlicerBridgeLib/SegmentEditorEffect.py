@@ -36,16 +36,16 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
 
     def helpText(self):
         return ("<html>Segment with a SlicerBridge server (connect in the SlicerBridge module first).<p>"
-                "The effect starts in <b>positive</b> point placement: click inside the structure in any view. "
-                "<b>Negative</b> (or the <b>N</b> key with the mouse over a view) places points outside it, "
-                "<b>Positive</b> (or <b>P</b>) goes back. Every placed, moved (drag a point) or deleted point "
-                "re-segments; Esc or right-click leaves placement so points and ROI handles can be dragged "
-                "without adding new ones.<p>"
-                "<b>ROI</b> limits the region: pick one or press <b>Place ROI</b> and click two corners; drag "
-                "its handles to change it. <b>Start from the selected segment</b> sends the segment as it is as "
-                "the starting mask, so clicks refine it instead of starting over. The result replaces, is added "
-                "to, or is subtracted from the segment as it was when you started; the Segment Editor's masking "
-                "settings apply and Ctrl+Z undoes a result.</html>")
+                "The effect starts placing <b>positive</b> points: click inside the structure in any view. "
+                "<b>Negative (N)</b> places points outside it, <b>Positive (P)</b> goes back (the keys work with "
+                "the mouse over a view). Every placed, moved or deleted point re-segments.<p>"
+                "To move points, stop placing (right-click in the view, or click the highlighted button again), "
+                "then drag them; ROI handles are dragged the same way. Right-click a point to delete it.<p>"
+                "<b>ROI</b> limits the region: pick one, or press <b>Place ROI</b> and click two corners. "
+                "<b>Start from the selected segment</b> sends the segment as it is as the starting mask, so the "
+                "clicks refine it. <b>Result</b>: the server's labelmap replaces, is added to, or is subtracted "
+                "from the segment as it was before the first point. The Segment Editor's masking settings apply, "
+                "and Ctrl+Z undoes a result.</html>")
 
     # ---- GUI --------------------------------------------------------------------------------------
 
