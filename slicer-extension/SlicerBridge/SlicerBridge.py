@@ -240,6 +240,7 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         self.volumeSync = VolumeSyncTracker()
         self.digests = BackgroundDigests()
         self._digestSources = {}  # (device, image mtime) -> vtkImageData being hashed
+        self._failedDigests = set()  # (device, image mtime) whose hash raised
         self._pendingCommands = PendingRequests()  # command id -> (command, request, callback)
         self._statusListeners = []
         self._connectionListeners = []
@@ -398,8 +399,9 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             _call(callback, False)
 
     def _onServerStatus(self, reply):
-        if reply.success:
-            self.serverFeatures = replies.parse_features(reply.result)
+        # An unanswered or failed GetStatus (an older or busy server) counts as "no optional features":
+        # whoever waits for the features must not wait forever.
+        self.serverFeatures = replies.parse_features(reply.result) if reply.success else frozenset()
 
     def serverSupports(self, feature):
         """True/False once the server's GetStatus has been answered on this connection, else None."""
@@ -518,7 +520,9 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         ijkToRas = slicer.util.arrayFromVTKMatrix(matrix)
         geometry = geometry_key(ijkToRas)
         plan = self.volumeSync.plan(device, mtime, geometry)
-        if plan == CHECK:
+        if plan == CHECK and (device, mtime) in self._failedDigests:
+            plan = PUSH  # the voxels could not be hashed: push rather than guess
+        elif plan == CHECK:
             if not self._digest(device, mtime, volumeNode, imageData, ijkToRas):
                 return device, None
             plan = self.volumeSync.plan(device, mtime, geometry)
@@ -544,7 +548,9 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
     def _collectDigests(self):
         for device, mtime, digest in self.digests.collect():
             imageData = self._digestSources.pop((device, mtime), None)
-            if imageData is not None and imageData.GetMTime() == mtime:  # not modified while hashed
+            if digest is None:
+                self._failedDigests.add((device, mtime))
+            elif imageData is not None and imageData.GetMTime() == mtime:  # not modified while hashed
                 self.volumeSync.digest_ready(device, mtime, digest)
 
     def _pushNode(self, node):

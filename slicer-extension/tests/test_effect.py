@@ -145,8 +145,9 @@ class PlacementTests(EffectTestCase):
 
     def test_no_segment_selected_is_a_message_not_an_exception(self):
         self.editorNode.selected = None
-        self.positive.click(INSIDE)
-        tick(self.connector)
+        with self.assertLogs(level="ERROR"):  # reported in the panel and logged, never raised
+            self.positive.click(INSIDE)
+            tick(self.connector)
         self.assertIn("Select a segment", self.view.error)
         self.assertEqual(self.sent(), [])
 
@@ -244,6 +245,24 @@ class RoiTests(EffectTestCase):
         self.assertEqual(len([c for c in self.connector.commands if c.name == "SetRoi"]), 2)
 
 
+    def test_removing_the_roi_clears_it_on_the_server_and_resegments(self):
+        roi = self.scene.AddNewNodeByClass("vtkMRMLMarkupsROINode", "R")
+        roi.place(INSIDE, (10.0, 10.0, 10.0))
+        self.view.roi = roi
+        self.controller.onRoiChanged(roi)
+        self.positive.click(INSIDE)
+        tick(self.connector)
+        self.view.roi = None
+        self.controller.onRoiChanged(None)
+        tick(self.connector)
+        setRoi = [json.loads(c.content) for c in self.connector.commands if c.name == "SetRoi"]
+        self.assertEqual(setRoi[-1], {"clear": True, "volume": "MRHead"})
+        self.assertEqual(len(self.sent("POINT")), 2)
+        roi.resize((5.0, 5.0, 5.0))  # no longer observed
+        tick(self.connector)
+        self.assertEqual(len(self.sent("POINT")), 2)
+
+
 class ConnectionTests(EffectTestCase):
     def test_an_outage_stops_the_busy_bar_and_recovery_sends_volume_and_points_again(self):
         self.positive.click(INSIDE)
@@ -302,8 +321,9 @@ class RefineWithoutServerSupportTests(EffectTestCase):
 
     def test_a_server_without_the_prior_feature_is_not_sent_clicks_that_would_replace_the_segment(self):
         self.effect.setParameter(self.pc.PARAM_REFINE, 1)
-        self.positive.click(INSIDE)
-        tick(self.connector)
+        with self.assertLogs(level="ERROR"):
+            self.positive.click(INSIDE)
+            tick(self.connector)
         self.assertIn("cannot start from an existing segment", self.view.error)
         self.assertEqual(self.sent("POINT"), [])
 

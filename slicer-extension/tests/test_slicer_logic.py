@@ -285,6 +285,28 @@ class VolumeTests(LogicTestCase):
         self.assertIsNone(self.logic.volumeSync.known_digest("Big", volume.imageData.GetMTime()))
         self.assertEqual(self.logic.syncVolume(volume), ("Big", True))
 
+    def test_a_volume_whose_hash_fails_is_pushed_instead_of_checked_forever(self):
+        connector = self.connect()
+        volume = slicer_fakes.FakeVolumeNode("Big", np.zeros((65, 256, 256), np.int16))
+        self.logic.syncVolume(volume)
+        self.logic.digests.wait(5)
+        self.logic.poll()
+        self.logic.digests._digest_fn = lambda a, m: 1 / 0
+        volume.imageData.Modified()
+        self.assertEqual(self.logic.syncVolume(volume), ("Big", None))
+        self.logic.digests.wait(5)
+        self.assertEqual(self.logic.syncVolume(volume), ("Big", True))
+        self.assertEqual(len(connector.sent), 2)
+
+    def test_a_failed_get_status_means_no_features_rather_than_waiting(self):
+        self.logic.connect(ConnectionSettings("localhost", 18945, 5.0))
+        connector = self.logic.connectorNode()
+        tick(connector)
+        self.assertIsNone(self.logic.serverSupports("prior"))
+        connector.answer(connector.commands[-1], {"Status": "FAIL", "ErrorMessage": "busy"})
+        tick(connector)
+        self.assertFalse(self.logic.serverSupports("prior"))
+
     def test_unsendable_volumes_are_refused_with_a_reason(self):
         self.connect()
         volume = slicer_fakes.FakeVolumeNode("Ints", np.zeros((1, 1, 1), np.int32), np.eye(4), 6)

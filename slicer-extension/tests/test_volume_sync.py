@@ -96,11 +96,11 @@ class BackgroundDigestTests(unittest.TestCase):
         self.assertIsNot(threads[0], threading.main_thread())
         self.assertEqual(digests.collect(), [])
 
-    def test_a_failing_hash_reports_nothing(self):
+    def test_a_failing_hash_is_reported_as_none(self):
         digests = BackgroundDigests(lambda a, m: 1 / 0)
         digests.start("V", 1, np.zeros(3), np.eye(4))
         digests.wait(5)
-        self.assertEqual(digests.collect(), [])
+        self.assertEqual(digests.collect(), [("V", 1, None)])
         self.assertFalse(digests.running("V", 1))
 
 

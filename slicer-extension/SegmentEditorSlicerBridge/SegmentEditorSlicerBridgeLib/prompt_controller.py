@@ -368,7 +368,6 @@ class PromptController:
 
     # ---- ROI --------------------------------------------------------------------------------------
 
-    @reportErrors
     def onRoiChanged(self, roiNode):
         for obj, tag in self._roiObservations:
             obj.RemoveObserver(tag)
@@ -376,8 +375,8 @@ class PromptController:
         if roiNode is not None:
             for event in (vtk.vtkCommand.ModifiedEvent, slicer.vtkMRMLTransformableNode.TransformModifiedEvent):
                 self._observe(roiNode, event, self.onPointsChanged, into=self._roiObservations)
-        if self._volumeDevice and self.logic is not None and self.logic.isConnected():
-            self._sendRoiIfChanged()
+        if self._volumeDevice and self._autoUpdate():
+            self._updateTimer.start(0)  # the update sends the ROI (or clears it) and the points again
 
     def _sendRoiIfChanged(self):
         roiNode = self.view.currentRoiNode()

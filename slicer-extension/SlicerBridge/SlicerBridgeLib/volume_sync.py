@@ -114,19 +114,18 @@ class BackgroundDigests:
     def _run(self, key, array, ijk_to_ras):
         try:
             digest = self._digest_fn(array, ijk_to_ras)
-        except Exception:  # noqa: BLE001 - a failed hash only means "unknown": the volume is pushed
+        except Exception:  # noqa: BLE001 - reported as None: the caller pushes instead of comparing
             digest = None
         with self._lock:
             self._running.pop(key, None)
-            if digest is not None:
-                self._done.append((key[0], key[1], digest))
+            self._done.append((key[0], key[1], digest))
 
     def running(self, name, image_mtime):
         with self._lock:
             return (name, image_mtime) in self._running
 
     def collect(self):
-        """[(name, mtime, digest)] finished since the last call."""
+        """[(name, mtime, digest)] finished since the last call; digest None = the hash failed."""
         with self._lock:
             done, self._done = self._done, []
         return done
