@@ -513,6 +513,9 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
                              "which OpenIGTLink cannot carry reliably; cast it to short or float first "
                              "(Volumes module > Volume Information, or Cast Scalar Volume).")
         device = names.device_name(volumeNode.GetName())
+        if device.endswith(names.PRIOR_SUFFIX):
+            raise ValueError(f"Volume '{volumeNode.GetName()}' ends with '{names.PRIOR_SUFFIX}', which the server reads "
+                             "as a starting mask, not a volume; rename the volume.")
         self._collectDigests()
         mtime = imageData.GetMTime()
         matrix = vtk.vtkMatrix4x4()

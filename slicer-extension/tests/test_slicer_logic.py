@@ -307,6 +307,12 @@ class VolumeTests(LogicTestCase):
         tick(connector)
         self.assertFalse(self.logic.serverSupports("prior"))
 
+    def test_a_volume_named_like_a_prior_is_refused(self):
+        self.connect()
+        volume = slicer_fakes.FakeVolumeNode("CT_prior", np.zeros((1, 1, 1), np.int16))
+        with self.assertRaisesRegex(ValueError, "rename the volume"):
+            self.logic.syncVolume(volume)
+
     def test_unsendable_volumes_are_refused_with_a_reason(self):
         self.connect()
         volume = slicer_fakes.FakeVolumeNode("Ints", np.zeros((1, 1, 1), np.int32), np.eye(4), 6)
