@@ -15,7 +15,17 @@ public interface IModelFactory
     /// </summary>
     void ExportOnnx(ModelSpec spec, string folder) =>
         throw new NotSupportedException($"Model kind '{Kind}' has no ONNX graphs to export.");
+
+    /// <summary>
+    /// Runs the network on prepared inputs and writes every intermediate under its parity fixture's file names
+    /// (<c>slicerbridge model-run</c>, for reproducing model outputs); returns a one-line summary.
+    /// </summary>
+    string RunNetwork(ModelRunRequest request, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Model kind '{Kind}' has no network to run on prepared inputs.");
 }
+
+/// <summary>What <c>model-run</c> was given: checkpoint, configuration (preset or fixture-style JSON), prepared input, clicks.</summary>
+public sealed record ModelRunRequest(string Checkpoint, string? Config, string? Input, string OutDir, IReadOnlyList<string> Points, string Device = "auto");
 
 /// <summary>What ListModels reports about a model; <see cref="Device"/> is null until it is loaded.</summary>
 public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes, long CacheBytes = 0, string? Device = null);

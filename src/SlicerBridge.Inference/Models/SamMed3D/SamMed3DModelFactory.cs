@@ -23,6 +23,8 @@ public sealed class SamMed3DModelFactory : IModelFactory
         return new SamMed3DModel(spec.Name, network, pipeline, Path.GetFileName(spec.Checkpoint), network.WeightBytes);
     }
 
+    public string RunNetwork(ModelRunRequest request, CancellationToken cancellationToken) => SamMed3DModelRun.Run(request, cancellationToken);
+
     public void ExportOnnx(ModelSpec spec, string folder)
     {
         ArgumentNullException.ThrowIfNull(spec);
