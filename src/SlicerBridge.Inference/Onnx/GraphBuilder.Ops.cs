@@ -48,4 +48,40 @@ public sealed partial class GraphBuilder
     public string ConvTranspose(string x, string weight, string bias, int kernel, string? name = null) =>
         Node("ConvTranspose", [x, weight, bias], name,
             ("kernel_shape", new long[] { kernel, kernel, kernel }), ("strides", new long[] { kernel, kernel, kernel }));
+
+    public string Sigmoid(string x, string? name = null) => Node("Sigmoid", [x], name);
+    public string LeakyRelu(string x, float alpha, string? name = null) => Node("LeakyRelu", [x], name, ("alpha", alpha));
+
+    /// <summary>x where x ≥ 0, slope·x elsewhere; slope broadcasts (a single learned slope is shape [1]).</summary>
+    public string PRelu(string x, string slope, string? name = null) => Node("PRelu", [x, slope], name);
+
+    public string ReduceMean(string x, long[] axes, bool keepDims, string? name = null) =>
+        Node("ReduceMean", [x, Ints(axes)], name, ("keepdims", keepDims ? 1 : 0));
+
+    /// <summary>Eval-mode BatchNorm over axis 1: (x − mean)/√(var + eps)·w + b.</summary>
+    public string BatchNormalization(string x, string weight, string bias, string mean, string variance, float epsilon, string? name = null) =>
+        Node("BatchNormalization", [x, weight, bias, mean, variance], name, ("epsilon", epsilon));
+
+    /// <summary>Per sample and channel over the spatial axes (population variance), then scale·x̂ + bias (both [C]).</summary>
+    public string InstanceNormalization(string x, string scale, string bias, float epsilon, string? name = null) =>
+        Node("InstanceNormalization", [x, scale, bias], name, ("epsilon", epsilon));
+
+    /// <summary>
+    /// Linear resize to <paramref name="sizes"/> with half-pixel centres and edge clamping: PyTorch
+    /// <c>F.interpolate(mode="trilinear", align_corners=False)</c> without antialiasing.
+    /// </summary>
+    public string ResizeLinear(string x, long[] sizes, string? name = null) =>
+        Node("Resize", [x, "", "", Ints(sizes)], name, ("mode", "linear"), ("coordinate_transformation_mode", "half_pixel"));
+
+    /// <summary>Grouped 3-D convolution (groups = channels: depthwise), equal kernel/stride/padding on every axis.</summary>
+    public string ConvGrouped(string x, string weight, string? bias, int kernel, int stride, int pad, int groups, string? name = null) =>
+        Node("Conv", bias is null ? [x, weight] : [x, weight, bias], name,
+            ("kernel_shape", new long[] { kernel, kernel, kernel }), ("strides", new long[] { stride, stride, stride }),
+            ("pads", new long[] { pad, pad, pad, pad, pad, pad }), ("group", groups));
+
+    /// <summary>Transposed 3-D convolution with its own stride, padding and output padding (MONAI's up-sampling: k3, s2, p1, op1).</summary>
+    public string ConvTranspose(string x, string weight, string bias, int kernel, int stride, int pad, int outputPadding, string? name = null) =>
+        Node("ConvTranspose", [x, weight, bias], name,
+            ("kernel_shape", new long[] { kernel, kernel, kernel }), ("strides", new long[] { stride, stride, stride }),
+            ("pads", new long[] { pad, pad, pad, pad, pad, pad }), ("output_padding", new long[] { outputPadding, outputPadding, outputPadding }));
 }
