@@ -1,4 +1,5 @@
 using SlicerBridge.Inference.Models;
+using SlicerBridge.Inference.Models.CtSam3D;
 using SlicerBridge.Inference.Models.GrowCut;
 using SlicerBridge.Inference.Models.SamMed3D;
 
@@ -11,5 +12,6 @@ public static class ModelFactories
     [
         new GrowCutModelFactory(),
         new SamMed3DModelFactory(),
+        new CtSam3DModelFactory(),
     ];
 }
