@@ -20,7 +20,7 @@ public static class ModelRunCommand
         var model = new Option<string>("--model") { Description = "Model kind", DefaultValueFactory = _ => "sam-med3d" };
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint (.pth or .safetensors)", Required = true };
         var config = new Option<string?>("--config") { Description = "Configuration: fixture.json-style file or preset" };
-        var input = new Option<string?>("--input") { Description = "Prepared input (sam-med3d: the crop as .npy, float32 S×S×S, axis 2 fastest, already normalised)" };
+        var input = new Option<string?>("--input") { Description = "Prepared input (sam-med3d: the crop as .npy, float32 S×S×S, axis 2 fastest, already normalised; ct-sam3d: PATCH.npy[,NEIGHBOUR.npy], 64³, float32 normalised or int16 HU)" };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for the outputs (created if missing)", Required = true };
         var points = new Option<string[]>("--point") { Description = "A click in the input's voxel coordinates, e.g. A0,A1,A2[,label] (label 1 positive, 0 negative); each adds one cumulative click" };
         var device = new Option<string>("--device") { Description = $"Where the model runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };

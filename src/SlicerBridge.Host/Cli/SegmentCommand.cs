@@ -32,9 +32,9 @@ public static class SegmentCommand
             Description = "A click in RAS mm: R,A,S (positive) or R,A,S,label (1 positive, 0 negative); repeat for more",
             Required = true,
         };
-        var model = new Option<string>("--model", "-m") { Description = "Model kind: growcut (default) or sam-med3d (needs --checkpoint)", DefaultValueFactory = _ => "growcut" };
+        var model = new Option<string>("--model", "-m") { Description = "Model kind: growcut (default), sam-med3d or ct-sam3d (both need --checkpoint)", DefaultValueFactory = _ => "growcut" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file for models with weights" };
-        var config = new Option<string?>("--config") { Description = "Model configuration: a JSON file (GrowCut options; SAM-Med3D config/pipeline) or a preset name (sam-med3d-turbo, sam-med3d-turbo-ct)" };
+        var config = new Option<string?>("--config") { Description = "Model configuration: a JSON file (GrowCut options; SAM-Med3D config/pipeline) or a preset name (sam-med3d-turbo, sam-med3d-turbo-ct, ct-sam3d-tiny)" };
         var roi = new Option<string?>("--roi") { Description = "Region of interest: two opposite RAS corners R1,A1,S1,R2,A2,S2 (mm)" };
         var device = new Option<string>("--device") { Description = $"Where a model with weights runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };
 
