@@ -445,7 +445,7 @@ def bench_tiny(repeats, seed, warmup):
     rng = np.random.default_rng(seed)
     image = torch.from_numpy(rng.random((1, 1, 64, 64, 64), dtype=np.float32))
     clicks = [([32, 32, 32], 1), ([44, 20, 28], 0), ([36, 35, 30], 1)]
-    encoder, decoder = [], []
+    encoder, decoder, decoder_cpu = [], [], []
     with torch.no_grad():
         for r in range(warmup + repeats):
             t = time.perf_counter()
@@ -455,11 +455,12 @@ def bench_tiny(repeats, seed, warmup):
         for r in range(warmup + 3 * repeats):
             n = r % 3 + 1
             previous = None if n == 1 else prob
-            t = time.perf_counter()
+            t, cpu0 = time.perf_counter(), time.process_time()
             prob, _, _ = model.decode(features, [c[0] for c in clicks[:n]], [c[1] for c in clicks[:n]], previous)
             (prob > 0.5).to(torch.uint8)
             if r >= warmup:
                 decoder.append(time.perf_counter() - t)
+                decoder_cpu.append(time.process_time() - cpu0)
             if not torch.isfinite(prob).all():
                 raise RuntimeError("non-finite probabilities; the random weights are broken")
     return {
@@ -467,6 +468,7 @@ def bench_tiny(repeats, seed, warmup):
         "threads": torch.get_num_threads(), "cpu": cpu_model(),
         "encoder_ms_median": 1000 * float(np.median(encoder)), "encoder_ms": [round(1000 * v, 1) for v in encoder],
         "decoder_ms_median": 1000 * float(np.median(decoder)), "decoder_ms": [round(1000 * v, 1) for v in decoder],
+        "decoder_cpu_ms_median": 1000 * float(np.median(decoder_cpu)),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "loadavg_start": load_start, "loadavg_end": read_loadavg(),
     }
