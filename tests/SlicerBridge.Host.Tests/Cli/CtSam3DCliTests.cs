@@ -26,7 +26,7 @@ public sealed class CtSam3DCliTests : IDisposable
         // The int16 HU patch is normalised by model-run itself; the neighbour patch (already normalised) gets the CPP heatmap.
         int code = ModelRun(Fixture("fixture.json"), $"{Fixture("patch_hu.npy")},{Fixture("cpp_neighbor_patch.npy")}", [], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
-        string[] relative = ["enc_feat0.npy", "enc_feat1.npy", "enc_feat2.npy", "enc_feat3.npy", "dbg_stem_out.npy", "cpp_heatmap.npy",
+        string[] relative = ["enc_feat0.npy", "enc_feat1.npy", "enc_feat2.npy", "enc_feat3.npy", "dbg_stem_out.npy",
             .. new[] { "spade1", "upscale1", "spade2", "upscale2", "spade3", "upscale3", "spade4", "upscale4", "spade5" }.Select(n => $"dbg_click1_{n}.npy")];
         foreach (var name in relative) AssertClose(name, 2e-5 * NpyFile.Read(Fixture(name)).ToFloat32().Max(MathF.Abs));
         for (int k = 1; k <= 4; k++)
@@ -40,6 +40,14 @@ public sealed class CtSam3DCliTests : IDisposable
             for (int i = 0; i < expected.Length; i++)
                 if (expected[i] != actual[i]) Assert.True(Math.Abs(probability[i] - 0.5f) < 1e-4f, $"click{k}_mask voxel {i} flipped at p = {probability[i]}");
         }
+        // The heatmap reads the last mask, which may differ from the fixture's by a voxel within 1e-4 of 0.5 (summation
+        // order); through the UNet's instance norms such a voxel moves the whole heatmap a little, so it is compared at
+        // 2e-5 of its range when the masks are equal and at 5 % when they are not (the parity tests feed the fixture's mask).
+        bool sameMask = NpyFile.Read(Fixture("click4_mask.npy")).Data.AsSpan().SequenceEqual(NpyFile.Read(Path.Combine(_folder, "click4_mask.npy")).Data);
+        var heatmap = NpyFile.Read(Fixture("cpp_heatmap.npy")).ToFloat32();
+        var ours = NpyFile.Read(Path.Combine(_folder, "cpp_heatmap.npy")).ToFloat32();
+        float scale = heatmap.Max(MathF.Abs), worst = heatmap.Zip(ours, (a, b) => MathF.Abs(a - b)).Max();
+        Assert.True(worst <= (sameMask ? 2e-5f : 0.05f) * scale, $"cpp_heatmap: max abs diff {worst} of {scale} (masks {(sameMask ? "equal" : "differ")})");
         Assert.Contains("\"cpp_ms\"", File.ReadAllText(Path.Combine(_folder, "timings.json")));
         Assert.Contains("4 click(s)", stdout.ToString());
     }

@@ -163,9 +163,11 @@ public sealed class CtSam3DModelTests : IDisposable
         static int Beyond(byte[] mask) => Enumerable.Range(0, mask.Length).Count(i => i % 128 >= 64 && mask[i] != 0);
         Assert.Equal(0, Beyond(single.Mask));
         Assert.True(Beyond(extended.Mask) > 0, "the +x neighbour patch was not segmented");
-        // The clicked patch is unchanged by its neighbour.
+        // The clicked patch is unchanged by its neighbour (two runs may differ only where the probability is within 1e-4 of 0.5).
+        var probability = NpyFile.Read(Fixture("click4_prob.npy")).ToFloat32();
         for (int i = 0; i < single.Mask.Length; i++)
-            if (i % 128 < 64) Assert.Equal(single.Mask[i], extended.Mask[i]);
+            if (i % 128 < 64 && single.Mask[i] != extended.Mask[i])
+                Assert.True(MathF.Abs(probability[i / 128 * 64 + i % 128] - 0.5f) < 1e-4f, $"voxel {i} of the clicked patch changed");
     }
 
     [Fact]

@@ -63,7 +63,10 @@ public sealed class CtSam3DModel : ISegmentationModel
                     ? "No positive point lies inside the volume (and the ROI)."
                     : "CT-SAM3D needs at least one positive point or an ROI.");
             // ROI only: one patch at the ROI centre with a positive click there.
-            episodes.Add(new PatchEpisode(grid.NearestVoxel(request.Roi.Center), [new CtSamClick(size / 2, size / 2, size / 2, 1)]));
+            var centre = grid.NearestVoxel(request.Roi.Center);
+            if (!request.Roi.Center.IsFinite || !grid.Contains(centre))
+                throw new SegmentationException("CT-SAM3D needs a positive point, or an ROI whose centre lies inside the volume.");
+            episodes.Add(new PatchEpisode(centre, [new CtSamClick(size / 2, size / 2, size / 2, 1)]));
         }
 
         var previous = request.Previous is CtSam3DState s && s.ContentKey == volume.ContentKey ? s : null;

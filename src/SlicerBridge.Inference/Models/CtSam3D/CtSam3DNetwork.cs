@@ -91,7 +91,7 @@ public sealed class CtSam3DNetwork : IDisposable
     {
         ArgumentNullException.ThrowIfNull(features);
         int s = PatchSize, volume = s * s * s;
-        if (features.Maps.Count != 4 || Enumerable.Range(0, 4).Any(k => features.Maps[k].Length != Config.MapperChans[k] * (long)Math.Pow(Config.StageGrid(k), 3)))
+        if (features.Maps.Count != 4 || Enumerable.Range(0, 4).Any(k => features.Maps[k].LongLength != (long)Config.MapperChans[k] * Config.StageGrid(k) * Config.StageGrid(k) * Config.StageGrid(k)))
             throw new ArgumentException("The features were made by a different configuration.");
         if (!previousProbability.IsEmpty && previousProbability.Length != volume)
             throw new ArgumentException($"The mask prompt must be a {s}³ probability map, got {previousProbability.Length} values.");
