@@ -38,8 +38,14 @@ public sealed class ModelOptions
     /// <summary>Where models with weights run unless their entry says otherwise: auto | cpu | cuda[:N] | tensorrt[:N] | coreml.</summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>Arithmetic precision of models with weights unless their entry says otherwise: fp32, or fp16 on GPUs.</summary>
+    public string Precision { get; set; } = "fp32";
+
     /// <summary>The device an entry runs on: its own, else <see cref="Device"/>.</summary>
     public string DeviceOf(ModelEntryOptions entry) => string.IsNullOrWhiteSpace(entry.Device) ? Device : entry.Device;
+
+    /// <summary>The precision of an entry: its own, else <see cref="Precision"/>.</summary>
+    public string PrecisionOf(ModelEntryOptions entry) => string.IsNullOrWhiteSpace(entry.Precision) ? Precision : entry.Precision;
 }
 
 public sealed class ModelEntryOptions
@@ -50,6 +56,8 @@ public sealed class ModelEntryOptions
     public string? Config { get; set; }
     /// <summary>auto | cpu | cuda[:N] | tensorrt[:N] | coreml; empty = Models:Device.</summary>
     public string? Device { get; set; }
+    /// <summary>fp32 | fp16 (GPUs); empty = Models:Precision.</summary>
+    public string? Precision { get; set; }
 }
 
 public sealed class CacheOptions
