@@ -234,7 +234,7 @@ class PositionEmbeddingRandom3D(nn.Module):
         coords[:, :, 0] = coords[:, :, 0] / image_size[0]
         coords[:, :, 1] = coords[:, :, 1] / image_size[1]
         coords[:, :, 2] = coords[:, :, 2] / image_size[2]
-        return self._pe_encoding(coords.to(torch.float))
+        return self._pe_encoding(coords.to(self.positional_encoding_gaussian_matrix.dtype))  # float32 in the official code; float64 in the reference run
 
 
 class PromptEncoder3D(nn.Module):
