@@ -63,11 +63,12 @@ internal static class GrowCutClick
     }
 
     /// <summary>
-    /// What a positive correction may add: voxels whose intensity, or whose 3×3×3 mean intensity, lies in the band that the
-    /// interior of the mask holds (between its quantiles; interior: all 26 neighbours in the mask, so that the partial-volume
-    /// rim does not widen the band), each band joined with one of the same width around the click's median, so that a
-    /// click on a missed part of another shade still adds that part, and widened by a quarter of its width on each side. The mean lets noisy voxels inside tissue pass; the
-    /// single value lets the rim of the tissue pass.
+    /// What a positive correction may add: voxels whose intensity, or whose 3×3×3 mean intensity, lies in the band the
+    /// interior of the mask holds (between its quantiles; interior: all 26 neighbours in the mask, so that the
+    /// partial-volume rim does not widen the band; the whole mask when it has no interior), each band joined with one of
+    /// the same width around the click's median so that a click on a missed part of another shade still adds that part,
+    /// and widened by a quarter of its width on each side. The mean lets noisy voxels inside tissue pass; the single value
+    /// lets the rim of the tissue pass. No gate when the mask is empty.
     /// </summary>
     private static GrowCutZone PositiveZone(GrowCutSolver solver, VolumeGeometry g, GrowCutRegion region, Vec3 click, double radius,
         List<int> seeds, double quantile)
@@ -77,17 +78,22 @@ internal static class GrowCutClick
         byte[] labels = solver.Labels;
         var values = new List<float>();
         var means = new List<float>();
-        for (int k = 1; k <= region.SizeK; k++)
-            for (int j = 1; j <= region.SizeJ; j++)
-            {
-                int start = (k * region.PadJ + j) * region.PadI + 1;
-                for (int n = start; n < start + region.SizeI; n++)
+        foreach (bool interiorOnly in new[] { true, false })
+        {
+            for (int k = 1; k <= region.SizeK; k++)
+                for (int j = 1; j <= region.SizeJ; j++)
                 {
-                    if (labels[n] != GrowCutSeeds.Foreground || !Interior(labels, neighbourhood, n)) continue;
-                    values.Add(intensity[n]);
-                    means.Add(GrowCutZone.LocalMean(intensity, neighbourhood, n));
+                    int start = (k * region.PadJ + j) * region.PadI + 1;
+                    for (int n = start; n < start + region.SizeI; n++)
+                    {
+                        if (labels[n] != GrowCutSeeds.Foreground || (interiorOnly && !Interior(labels, neighbourhood, n))) continue;
+                        values.Add(intensity[n]);
+                        means.Add(GrowCutZone.LocalMean(intensity, neighbourhood, n));
+                    }
                 }
-            }
+            if (values.Count > 0) break;
+        }
+        if (values.Count == 0) return new GrowCutZone(g, region, click, radius);
         var valueBand = WithClick(QuantileBand(values, quantile), seeds.Select(n => intensity[n]));
         var meanBand = WithClick(QuantileBand(means, quantile), seeds.Select(n => GrowCutZone.LocalMean(intensity, neighbourhood, n)));
         return new GrowCutZone(g, region, click, radius, intensity, valueBand, meanBand);
@@ -96,7 +102,6 @@ internal static class GrowCutClick
         {
             float[] sorted = atClick.Order().ToArray();
             float median = sorted[sorted.Length / 2];
-            if (!float.IsFinite(band.Low) || !float.IsFinite(band.High)) return (median, median);
             float half = (band.High - band.Low) / 2;
             float low = Math.Min(band.Low, median - half), high = Math.Max(band.High, median + half), pad = (high - low) / 4;
             return (low - pad, high + pad);
