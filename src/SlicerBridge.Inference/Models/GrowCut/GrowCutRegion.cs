@@ -24,6 +24,18 @@ public sealed record GrowCutRegion(int I0, int J0, int K0, int I1, int J1, int K
 
     public bool Contains(int i, int j, int k) => i >= I0 && i <= I1 && j >= J0 && j <= J1 && k >= K0 && k <= K1;
 
+    /// <summary>The smallest region that holds both.</summary>
+    public GrowCutRegion Union(GrowCutRegion other) => new(Math.Min(I0, other.I0), Math.Min(J0, other.J0), Math.Min(K0, other.K0),
+        Math.Max(I1, other.I1), Math.Max(J1, other.J1), Math.Max(K1, other.K1));
+
+    /// <summary>True when the axis-aligned RAS box of half-size <paramref name="marginMm"/> around a point lies in the region.</summary>
+    public bool Contains(VolumeGeometry g, Vec3 ras, double marginMm)
+    {
+        var margin = new Vec3(marginMm, marginMm, marginMm);
+        GrowCutRegion? box = FromRasBounds(g, ras - margin, ras + margin);
+        return box is not null && box.I0 >= I0 && box.J0 >= J0 && box.K0 >= K0 && box.I1 <= I1 && box.J1 <= J1 && box.K1 <= K1;
+    }
+
     /// <summary>The voxels whose centres lie inside an ROI box (bounding box in IJK of its corners, clamped).</summary>
     public static GrowCutRegion? FromRoi(VolumeGeometry g, RoiBox roi)
     {
