@@ -37,14 +37,14 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 var reader = new SequenceReader<byte>(buffer);
                 var frameOptions = _options with { VerifyCrc = false };
                 if (IgtlFrameReader.TryPeekHeader(ref reader, frameOptions, out var peeked)
-                    && peeked.MessageType == "IMAGE" && peeked.BodySize > StreamedImageThreshold
+                    && peeked.Kind == IgtlMessageKind.Image && peeked.BodySize > StreamedImageThreshold
                     && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
                 {
                     consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
                     streamed = peeked;
                 }
-                else if (peeked.MessageType is { Length: > 0 } type && type != "IMAGE"
-                         && (IgtlMessageParser.IsKnown(type) ? IsOversizeNonImage(peeked) : peeked.BodySize > StreamedImageThreshold)
+                else if (peeked.MessageType is { Length: > 0 } && peeked.Kind != IgtlMessageKind.Image
+                         && (IgtlMessageKinds.IsKnown(peeked.Kind) ? IsOversizeNonImage(peeked) : peeked.BodySize > StreamedImageThreshold)
                          && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
                 {
                     consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
@@ -55,7 +55,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     consumed = reader.Position;
                     examined = consumed;
                     if (_options.VerifyCrc) IgtlFrameReader.VerifyCrc(header, body);
-                    if (header.MessageType != "IMAGE" && IgtlMessageParser.IsKnown(header.MessageType) && IsOversizeNonImage(header))
+                    if (header.Kind is not (IgtlMessageKind.Image or IgtlMessageKind.Unknown) && IsOversizeNonImage(header))
                         throw NonImageTooLarge(header);
                     return IgtlMessageParser.Parse(header, body, _options, _pool);
                 }
@@ -172,7 +172,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     {
         ulong crc = await SkipAsync(header, (long)header.BodySize, ct, computeCrc: _options.VerifyCrc).ConfigureAwait(false);
         if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
-        if (IgtlMessageParser.IsKnown(header.MessageType)) throw NonImageTooLarge(header);
+        if (IgtlMessageKinds.IsKnown(header.Kind)) throw NonImageTooLarge(header);
         var message = new UnknownMessage(header.MessageType, header.BodySize);
         message.CopyHeaderFieldsFrom(header);
         return message;

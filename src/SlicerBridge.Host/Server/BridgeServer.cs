@@ -4,7 +4,7 @@ using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Protocol;
 
-namespace SlicerBridge.Host.Sessions;
+namespace SlicerBridge.Host.Server;
 
 /// <summary>What every session shares: volume cache, inference queue, model registry, limits, and the live session count.</summary>
 public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelRegistry models, IOptions<BridgeOptions> options,
