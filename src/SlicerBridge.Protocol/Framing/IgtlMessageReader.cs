@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Pipelines;
 
 namespace SlicerBridge.Protocol;
@@ -82,7 +83,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     {
         long bodySize = (long)header.BodySize;
         long left = bodySize;
-        ulong crc = 0;
+        var crc = new Crc64();
 
         // Extended header (v2): where the content ends and how long the metadata trailer is.
         byte[] ext = [];
@@ -94,7 +95,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             long trailer = BinaryPrimitives.ReadUInt16BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaHeaderSizeOffset))
                 + (long)BinaryPrimitives.ReadUInt32BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaDataSizeOffset));
             left -= ext.Length;
-            crc = Crc64.Compute(ext, crc);
+            crc.Append(ext);
             uint metaDataSize = BinaryPrimitives.ReadUInt32BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaDataSizeOffset));
             if (metaDataSize > (uint)_options.MaxMetadataBytes)
             {
@@ -106,7 +107,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             {
                 if (extSize > left) { await SkipAsync(header, left, ct).ConfigureAwait(false); throw Bad(header, IgtlRejectReason.MalformedExtendedHeader, $"extended header size {extSize} exceeds the body"); }
                 var extra = await ReadExactAsync(header, extSize - IgtlHeaderLayout.ExtendedHeaderSize, bodySize - left, ct).ConfigureAwait(false);
-                crc = Crc64.Compute(extra, crc);
+                crc.Append(extra);
                 left -= extra.Length;
                 ext = [.. ext, .. extra];
             }
@@ -122,7 +123,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         // Image head: validated against the limits before the pixel buffer is rented.
         var head = await ReadExactAsync(header, ImageMessage.ImageHeaderSize, bodySize - left, ct).ConfigureAwait(false);
         left -= head.Length;
-        crc = Crc64.Compute(head, crc);
+        crc.Append(head);
         ImageMessage message;
         try
         {
@@ -139,12 +140,12 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             int pixelBytes = (int)message.ExpectedPixelBytes;
             var rented = _pool.Rent(pixelBytes);
             message.AttachPooledPixels(_pool, rented, pixelBytes);
-            crc = await CopyIntoAsync(header, rented.AsMemory(0, pixelBytes), crc, bodySize - left, ct).ConfigureAwait(false);
+            await CopyIntoAsync(header, rented.AsMemory(0, pixelBytes), _options.VerifyCrc ? crc : null, bodySize - left, ct).ConfigureAwait(false);
             left -= pixelBytes;
 
             var trailerBytes = await ReadExactAsync(header, (int)left, bodySize - left, ct).ConfigureAwait(false);
-            crc = Crc64.Compute(trailerBytes, crc);
-            if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
+            crc.Append(trailerBytes);
+            if (_options.VerifyCrc && crc.GetCurrentHashAsUInt64() is var actual && actual != header.Crc) throw new IgtlChecksumMismatchException(header, actual);
 
             message.CopyHeaderFieldsFrom(header);
             if (header.Version == 2)
@@ -170,8 +171,9 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     /// </summary>
     private async ValueTask<IgtlMessage> SkipStreamedAsync(IgtlHeader header, CancellationToken ct)
     {
-        ulong crc = await SkipAsync(header, (long)header.BodySize, ct, computeCrc: _options.VerifyCrc).ConfigureAwait(false);
-        if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
+        var crc = _options.VerifyCrc ? new Crc64() : null;
+        await SkipAsync(header, (long)header.BodySize, ct, crc).ConfigureAwait(false);
+        if (crc is not null && crc.GetCurrentHashAsUInt64() is var actual && actual != header.Crc) throw new IgtlChecksumMismatchException(header, actual);
         if (IgtlMessageKinds.IsKnown(header.Kind)) throw NonImageTooLarge(header);
         var message = new UnknownMessage(header.MessageType, header.BodySize);
         message.CopyHeaderFieldsFrom(header);
@@ -188,11 +190,12 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     private async ValueTask<byte[]> ReadExactAsync(IgtlHeader header, int count, long alreadyRead, CancellationToken ct)
     {
         var bytes = new byte[count];
-        await CopyIntoAsync(header, bytes, 0, alreadyRead, ct, computeCrc: false).ConfigureAwait(false);
+        await CopyIntoAsync(header, bytes, null, alreadyRead, ct).ConfigureAwait(false);
         return bytes;
     }
 
-    private async ValueTask<ulong> CopyIntoAsync(IgtlHeader header, Memory<byte> target, ulong crc, long alreadyRead, CancellationToken ct, bool computeCrc = true)
+    /// <summary>Fills <paramref name="target"/> from the pipe, appending each copied chunk to <paramref name="crc"/> when given.</summary>
+    private async ValueTask CopyIntoAsync(IgtlHeader header, Memory<byte> target, Crc64? crc, long alreadyRead, CancellationToken ct)
     {
         int filled = 0;
         while (filled < target.Length)
@@ -205,7 +208,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             {
                 var destination = target.Span.Slice(filled, segment.Length);
                 segment.Span.CopyTo(destination);
-                if (computeCrc && _options.VerifyCrc) crc = Crc64.Compute(destination, crc);
+                crc?.Append(destination);
                 filled += segment.Length;
             }
             input.AdvanceTo(chunk.End);
@@ -215,20 +218,18 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 throw Truncated(header, alreadyRead + filled);
             }
         }
-        return crc;
     }
 
     /// <summary>Drops the rest of a rejected body so the stream stays aligned on the next message.</summary>
-    private async ValueTask<ulong> SkipAsync(IgtlHeader header, long count, CancellationToken ct, bool computeCrc = false)
+    private async ValueTask SkipAsync(IgtlHeader header, long count, CancellationToken ct, Crc64? crc = null)
     {
         long left = count;
-        ulong crc = 0;
         while (left > 0)
         {
             ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
             long take = Math.Min(left, result.Buffer.Length);
             var chunk = result.Buffer.Slice(0, take);
-            if (computeCrc) crc = Crc64.Compute(chunk, crc);
+            crc?.Append(chunk);
             input.AdvanceTo(chunk.End);
             left -= take;
             if (left > 0 && (result.IsCompleted || result.IsCanceled))
@@ -237,7 +238,6 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 throw Truncated(header, (long)header.BodySize - left);
             }
         }
-        return crc;
     }
 
     private static IgtlMalformedMessageException Bad(in IgtlHeader header, IgtlRejectReason reason, string text) => new(header, reason, text);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -36,11 +37,12 @@ public static class IgtlMessageWriter
             }
             message.WriteContentHead(p[extSize..]);
 
-            ulong crc = Crc64.Compute(p);
-            crc = Crc64.Compute(payload.Span, crc);
-            if (metadata is not null) crc = Crc64.Compute(metadata, crc);
+            var crc = new Crc64();
+            crc.Append(p);
+            crc.Append(payload.Span);
+            if (metadata is not null) crc.Append(metadata);
 
-            var header = new IgtlHeader(message.HeaderVersion, message.MessageType, message.DeviceName, message.Timestamp, bodySize, crc);
+            var header = new IgtlHeader(message.HeaderVersion, message.MessageType, message.DeviceName, message.Timestamp, bodySize, crc.GetCurrentHashAsUInt64());
             header.Encode(output.GetSpan(IgtlHeaderLayout.Size));
             output.Advance(IgtlHeaderLayout.Size);
             output.Write(p);
