@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -49,7 +48,7 @@ public sealed class ClientSession : IAsyncDisposable
         _server.SessionOpened();
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = Id, ["Client"] = _client.RemoteEndPoint });
         using var readCts = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Draining, _sessionCts.Token);
-        var reader = new IgtlMessageReader(PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)), _server.ReaderOptions);
+        var reader = new IgtlMessageReader(_stream, _server.ReaderOptions);
         try
         {
             await ReadLoopAsync(reader, readCts.Token);

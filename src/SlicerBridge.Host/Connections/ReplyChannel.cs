@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SlicerBridge.Protocol;
@@ -11,7 +10,6 @@ namespace SlicerBridge.Host.Connections;
 /// </summary>
 public sealed class ReplyChannel(Stream stream, long connectionId, ILogger logger) : IAsyncDisposable
 {
-    private readonly PipeWriter _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private int _replyVersion = 1;
     private bool _closed;
@@ -29,7 +27,7 @@ public sealed class ReplyChannel(Stream stream, long connectionId, ILogger logge
         try
         {
             if (_closed) return;
-            await IgtlMessageWriter.WriteAsync(_output, message);
+            await IgtlMessageWriter.WriteAsync(stream, message);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -39,14 +37,11 @@ public sealed class ReplyChannel(Stream stream, long connectionId, ILogger logge
         finally { _writeLock.Release(); }
     }
 
+    /// <summary>No more sends; waits for the one in progress.</summary>
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync();
-        try
-        {
-            _closed = true;
-            await _output.CompleteAsync();
-        }
+        try { _closed = true; }
         finally { _writeLock.Release(); }
     }
 }

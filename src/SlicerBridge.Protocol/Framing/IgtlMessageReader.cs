@@ -12,7 +12,9 @@ namespace SlicerBridge.Protocol;
 /// Small messages are parsed where they lie in the pipe. An IMAGE body larger than <see cref="StreamedImageThreshold"/> is
 /// not buffered whole in the pipe: its image head is validated against the limits first, then the pixels are copied, as
 /// they arrive, straight into one pooled buffer of their exact size that the message keeps (the CRC runs on each chunk
-/// right after it is copied). So a large volume costs one copy and one rented buffer, and a bad one costs nothing.
+/// right after it is copied). So a large volume costs one copy and one rented buffer, and a bad one costs nothing. A reader
+/// made over a <see cref="Stream"/> goes further: once the pipe's buffered bytes are used, the rest of the pixels are
+/// read from the stream straight into that buffer (the socket's copy is the only one).
 /// Unknown types larger than that threshold, and known non-IMAGE types beyond
 /// <see cref="IgtlReaderOptions.MaxNonImageBodyBytes"/>, are skipped as their bytes arrive (CRC checked on the way),
 /// never buffered whole.
@@ -22,8 +24,23 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     /// <summary>IMAGE bodies above this size take the streamed path.</summary>
     public const int StreamedImageThreshold = 64 * 1024;
 
+    /// <summary>Pipe buffer of a reader made over a stream: large enough for any small message in a few reads.</summary>
+    public const int DefaultStreamBufferSize = 64 * 1024;
+
+    /// <summary>Largest single read straight into a pixel buffer, so the CRC of each piece runs while it is still in cache.</summary>
+    private const int DirectReadBytes = 1 << 20;
+
     private readonly IgtlReaderOptions _options = options ?? IgtlReaderOptions.Default;
     private readonly ArrayPool<byte> _pool = pixelPool ?? ArrayPool<byte>.Shared;
+    private readonly Stream? _direct;
+
+    /// <summary>A reader that owns a pipe over <paramref name="source"/> (left open) and reads large pixel bodies from it directly.</summary>
+    public IgtlMessageReader(Stream source, IgtlReaderOptions? options = null, ArrayPool<byte>? pixelPool = null, int bufferSize = DefaultStreamBufferSize)
+        : this(PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: Math.Max(1024, bufferSize / 4), leaveOpen: true)),
+            options, pixelPool)
+    {
+        _direct = source;
+    }
 
     public async ValueTask<IgtlMessage?> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -140,7 +157,10 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             int pixelBytes = (int)message.ExpectedPixelBytes;
             var rented = _pool.Rent(pixelBytes);
             message.AttachPooledPixels(_pool, rented, pixelBytes);
-            await CopyIntoAsync(header, rented.AsMemory(0, pixelBytes), _options.VerifyCrc ? crc : null, bodySize - left, ct).ConfigureAwait(false);
+            var pixels = rented.AsMemory(0, pixelBytes);
+            var crcOrNull = _options.VerifyCrc ? crc : null;
+            if (_direct is null) await CopyIntoAsync(header, pixels, crcOrNull, bodySize - left, ct).ConfigureAwait(false);
+            else await ReadDirectAsync(header, pixels, crcOrNull, bodySize - left, ct).ConfigureAwait(false);
             left -= pixelBytes;
 
             var trailerBytes = await ReadExactAsync(header, (int)left, bodySize - left, ct).ConfigureAwait(false);
@@ -217,6 +237,30 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 ct.ThrowIfCancellationRequested();
                 throw Truncated(header, alreadyRead + filled);
             }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="target"/> with what the pipe holds already, then straight from the stream. Safe because the
+    /// pipe reads from its stream only inside <see cref="PipeReader.ReadAsync"/>, and none is pending here.
+    /// </summary>
+    private async ValueTask ReadDirectAsync(IgtlHeader header, Memory<byte> target, Crc64? crc, long alreadyRead, CancellationToken ct)
+    {
+        int filled = 0;
+        if (input.TryRead(out var buffered))
+        {
+            var chunk = buffered.Buffer.Slice(0, Math.Min(target.Length, buffered.Buffer.Length));
+            chunk.CopyTo(target.Span);
+            input.AdvanceTo(chunk.End);
+            crc?.Append(target.Span[..(int)chunk.Length]);
+            filled = (int)chunk.Length;
+        }
+        while (filled < target.Length)
+        {
+            int n = await _direct!.ReadAsync(target.Slice(filled, Math.Min(DirectReadBytes, target.Length - filled)), ct).ConfigureAwait(false);
+            if (n == 0) throw Truncated(header, alreadyRead + filled);
+            crc?.Append(target.Span.Slice(filled, n));
+            filled += n;
         }
     }
 
