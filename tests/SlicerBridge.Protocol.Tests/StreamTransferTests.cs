@@ -97,4 +97,28 @@ public class StreamTransferTests
         var ex = await Assert.ThrowsAsync<IgtlTruncatedMessageException>(async () => await reader.ReadAsync());
         Assert.Equal(IgtlRejectReason.TruncatedBody, ex.Reason);
     }
+
+    [Fact]
+    public async Task Reader_times_out_inside_a_message_and_between_messages_only_when_asked()
+    {
+        var options = new IgtlReaderOptions { MessageReadTimeout = TimeSpan.FromMilliseconds(300), IdleTimeout = TimeSpan.FromMilliseconds(600) };
+        var silent = new System.IO.Pipelines.Pipe();
+        var idle = await Assert.ThrowsAsync<IgtlTimeoutException>(async () => await new IgtlMessageReader(silent.Reader, options).ReadAsync());
+        Assert.Equal(IgtlRejectReason.ConnectionIdle, idle.Reason);
+        Assert.False(idle.FramingIntact);
+
+        var stalled = new System.IO.Pipelines.Pipe();
+        await stalled.Writer.WriteAsync(IgtlMessageWriter.ToArray(new StringMessage { DeviceName = "d", Value = "v" }).AsMemory(0, 40));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var mid = await Assert.ThrowsAsync<IgtlTimeoutException>(async () => await new IgtlMessageReader(stalled.Reader, options).ReadAsync());
+        Assert.Equal(IgtlRejectReason.MessageTimedOut, mid.Reason);
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(590), "the message timeout, not the idle one, applies once a message began");
+
+        var untimed = new System.IO.Pipelines.Pipe();
+        var read = new IgtlMessageReader(untimed.Reader).ReadAsync().AsTask();
+        await Task.Delay(400);
+        Assert.False(read.IsCompleted);
+        await untimed.Writer.WriteAsync(IgtlMessageWriter.ToArray(new StringMessage { DeviceName = "d", Value = "late" }));
+        Assert.Equal("late", Assert.IsType<StringMessage>(await read).Value);
+    }
 }

@@ -34,7 +34,9 @@ public sealed class ClientSession : IAsyncDisposable
         _server = server;
         _logger = logger;
         _stream = new NetworkStream(client.Socket, ownsSocket: false);
-        _replies = new ReplyChannel(_stream, client.ConnectionId, logger);
+        var writeTimeout = server.Options.Server.WriteTimeoutSeconds is > 0 and var s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
+        _replies = new ReplyChannel(new WriteDeadlineStream(_stream, writeTimeout), client.ConnectionId, logger,
+            server.Options.Server.MaxReplyBytesInFlight, Abort);
         _work = new BackgroundWork(client.ConnectionId, logger);
         _sessionCts = CancellationTokenSource.CreateLinkedTokenSource(closing);
         _state = new SessionState(client.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -114,6 +116,7 @@ public sealed class ClientSession : IAsyncDisposable
         };
         var code = ex switch
         {
+            IgtlTimeoutException => IgtlStatusCode.TimeOut,
             IgtlChecksumMismatchException => IgtlStatusCode.ChecksumError,
             IgtlLimitExceededException => IgtlStatusCode.Overflow,
             _ => IgtlStatusCode.ConfigurationError,
@@ -122,8 +125,8 @@ public sealed class ClientSession : IAsyncDisposable
         if (ex is IgtlTruncatedMessageException) return false; // the peer closed mid-message: nothing to answer
         await _replies.SendAsync(new StatusMessage { DeviceName = device, Code = code, ErrorName = ex.Reason.ToString(), Message = ex.Message });
         if (ex.FramingIntact) return true;
-        // Cannot find the next message: close this connection only, after the STATUS has been delivered.
-        _logger.LogWarning("Connection {ConnectionId}: closing, the stream cannot be resynchronised after {Reason}", Id, ex.Reason);
+        // Cannot find the next message (or the client stopped sending): close this connection only, after the STATUS.
+        _logger.LogWarning("Connection {ConnectionId}: closing after {Reason}", Id, ex.Reason);
         await LingerAsync();
         return false;
     }
@@ -335,6 +338,13 @@ public sealed class ClientSession : IAsyncDisposable
         if (!outcome.IsDone)
             _logger.LogWarning("Connection {ConnectionId}: COMMAND {CommandId} {Name} failed: {Error}", Id, request.CommandId, request.CommandName, outcome.Message);
         return _replies.SendAsync(Replies.Rts(request, outcome));
+    }
+
+    /// <summary>Cuts the connection off (a client that does not read its replies): the read loop ends, stuck writes fail.</summary>
+    private void Abort()
+    {
+        try { _client.Socket.Shutdown(SocketShutdown.Both); }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
     }
 
     /// <summary>

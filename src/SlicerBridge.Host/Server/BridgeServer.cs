@@ -32,7 +32,11 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
         MaxImageDimension = Options.Protocol.MaxImageDimension,
         MaxImageVoxels = Options.Protocol.MaxImageVoxels,
         VerifyCrc = Options.Protocol.VerifyCrc,
+        MessageReadTimeout = Seconds(Options.Server.MessageReadTimeoutSeconds),
+        IdleTimeout = Seconds(Options.Server.IdleTimeoutSeconds),
     };
+
+    private static TimeSpan? Seconds(double s) => s > 0 ? TimeSpan.FromSeconds(s) : null;
 
     internal void SessionOpened() => Interlocked.Increment(ref _sessions);
     internal void SessionClosed() => Interlocked.Decrement(ref _sessions);

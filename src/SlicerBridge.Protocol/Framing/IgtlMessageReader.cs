@@ -42,10 +42,51 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         _direct = source;
     }
 
+    /// <summary>Set for the duration of one <see cref="ReadAsync"/> when a timeout is configured; re-armed before every read.</summary>
+    private CancellationTokenSource? _deadline;
+    private bool _messageStarted;
+
+    /// <summary>
+    /// The next message, or null at a clean end of stream. With <see cref="IgtlReaderOptions.MessageReadTimeout"/> or
+    /// <see cref="IgtlReaderOptions.IdleTimeout"/> set, a read that waits longer than the one that applies (a message has
+    /// begun, or none has) ends in an <see cref="IgtlTimeoutException"/>; the stream is then no longer aligned.
+    /// </summary>
     public async ValueTask<IgtlMessage?> ReadAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.MessageReadTimeout is null && _options.IdleTimeout is null)
+            return await ReadMessageAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _deadline = deadline;
+        try
+        {
+            return await ReadMessageAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw _messageStarted
+                ? new IgtlTimeoutException(IgtlRejectReason.MessageTimedOut,
+                    $"a message had begun but no more of it arrived for {_options.MessageReadTimeout!.Value.TotalSeconds:0.###} s")
+                : new IgtlTimeoutException(IgtlRejectReason.ConnectionIdle,
+                    $"no message arrived for {_options.IdleTimeout!.Value.TotalSeconds:0.###} s (idle timeout)");
+        }
+        finally { _deadline = null; }
+    }
+
+    /// <summary>Starts the clock for the next read: the message timeout inside a message, the idle timeout between messages.</summary>
+    private void Arm(bool messageStarted)
+    {
+        if (_deadline is null) return;
+        _messageStarted = messageStarted;
+        var limit = messageStarted ? _options.MessageReadTimeout : _options.IdleTimeout;
+        _deadline.CancelAfter(limit ?? Timeout.InfiniteTimeSpan);
+    }
+
+    private async ValueTask<IgtlMessage?> ReadMessageAsync(CancellationToken cancellationToken)
+    {
+        bool started = false;
         while (true)
         {
+            Arm(started);
             ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition consumed = buffer.Start, examined = buffer.End;
@@ -86,6 +127,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     throw Truncated(peeked, buffer.Length - IgtlHeaderLayout.Size);
                 }
                 else if (result.IsCanceled) throw new OperationCanceledException(cancellationToken);
+                started = !buffer.IsEmpty;
             }
             finally
             {
@@ -220,6 +262,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         int filled = 0;
         while (filled < target.Length)
         {
+            Arm(messageStarted: true);
             ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
             long take = Math.Min(target.Length - filled, buffer.Length);
@@ -257,6 +300,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         }
         while (filled < target.Length)
         {
+            Arm(messageStarted: true);
             int n = await _direct!.ReadAsync(target.Slice(filled, Math.Min(DirectReadBytes, target.Length - filled)), ct).ConfigureAwait(false);
             if (n == 0) throw Truncated(header, alreadyRead + filled);
             crc?.Append(target.Span.Slice(filled, n));
@@ -270,6 +314,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         long left = count;
         while (left > 0)
         {
+            Arm(messageStarted: true);
             ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
             long take = Math.Min(left, result.Buffer.Length);
             var chunk = result.Buffer.Slice(0, take);
