@@ -27,6 +27,10 @@ public static class StatusReport
             ["cache"] = new JsonObject { ["usedBytes"] = cache.UsedBytes, ["budgetBytes"] = cache.BudgetBytes, ["volumes"] = cache.Count },
             ["sessions"] = server.Sessions,
             ["version"] = BridgeServer.Version,
+            ["host"] = new JsonObject
+            {
+                ["instance"] = server.InstanceName, ["machine"] = Environment.MachineName, ["pid"] = Environment.ProcessId,
+            },
         };
     }
 

@@ -20,6 +20,12 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
     public BridgeOptions Options { get; } = options.Value;
     public int Sessions => Volatile.Read(ref _sessions);
 
+    /// <summary>
+    /// Which server this is, for GetStatus behind a load balancer: Server:InstanceName, else machine name and process id
+    /// (two servers on one machine differ by the latter).
+    /// </summary>
+    public string InstanceName => Options.Server.InstanceName is { Length: > 0 } name ? name : $"{Environment.MachineName}/{Environment.ProcessId}";
+
     public static string Version { get; } =
         typeof(BridgeServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
