@@ -50,7 +50,7 @@ public sealed class ClientSession : IAsyncDisposable
         _server.SessionOpened();
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = Id, ["Client"] = _client.RemoteEndPoint });
         using var readCts = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Draining, _sessionCts.Token);
-        var reader = new IgtlMessageReader(_stream, _server.ReaderOptions);
+        var reader = new IgtlMessageReader(_stream, _server.ReaderOptions, _server.PixelPool);
         try
         {
             await ReadLoopAsync(reader, readCts.Token);

@@ -25,6 +25,7 @@ public static class StatusReport
             ["model"] = session.Model,
             ["models"] = Models(models),
             ["cache"] = new JsonObject { ["usedBytes"] = cache.UsedBytes, ["budgetBytes"] = cache.BudgetBytes, ["volumes"] = cache.Count },
+            ["receivingBytes"] = server.PixelPool.OutstandingBytes,
             ["sessions"] = server.Sessions,
             ["version"] = BridgeServer.Version,
             ["host"] = new JsonObject

@@ -26,6 +26,9 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
     /// </summary>
     public string InstanceName => Options.Server.InstanceName is { Length: > 0 } name ? name : $"{Environment.MachineName}/{Environment.ProcessId}";
 
+    /// <summary>Pixel buffers of received IMAGEs (large ones are not kept once returned; see <see cref="ReceiveBufferPool"/>).</summary>
+    public ReceiveBufferPool PixelPool { get; } = new();
+
     public static string Version { get; } =
         typeof(BridgeServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
