@@ -13,11 +13,12 @@ public sealed class IgtlTransferBench : IBenchCommand
 {
     private const int SizeI = 512, SizeJ = 512, SizeK = 300;
     public string Name => "igtl-transfer";
-    public string Description => "150 MiB int16 IMAGE over loopback TCP, ours vs C++ OpenIGTLink [reps=5]";
+    public string Description => "150 MiB int16 IMAGE over loopback TCP, ours vs plain TCP vs C++ OpenIGTLink [reps=5] [rounds=3]";
 
     public int Run(string[] args)
     {
         int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
+        int rounds = args.Length > 1 ? int.Parse(args[1]) : 3;
         var pixels = new byte[SizeI * SizeJ * SizeK * 2];
         for (int v = 0; v < pixels.Length / 2; v++) BitConverter.TryWriteBytes(pixels.AsSpan(v * 2), (short)(v * 7));
         using var image = new ImageMessage("Bench", IgtlScalarType.Int16, 1, SizeI, SizeJ, SizeK, pixels) { HeaderVersion = 1 };
@@ -29,7 +30,7 @@ public sealed class IgtlTransferBench : IBenchCommand
         // Interleaved, so both see the same machine load (2 shared cores); the median of the rounds is reported.
         var oursRuns = new List<double>();
         var plainRuns = new List<double>();
-        for (int round = 0; round < 3; round++)
+        for (int round = 0; round < rounds; round++)
         {
             oursRuns.Add(RunOursToOurs(image, frameBytes, reps));
             plainRuns.Add(RunPlainTcp(pixels, reps));
