@@ -199,7 +199,7 @@ public sealed class ClientSession : IAsyncDisposable
         string device = message.DeviceName;
         _work.Track(async () =>
         {
-            var (done, timings) = await FinishAsync(plan, job);
+            var (done, _) = await FinishAsync(plan, job);
             await ReplyStatusAsync(device, done);
         });
         return Task.CompletedTask;

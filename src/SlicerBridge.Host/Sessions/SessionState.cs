@@ -1,4 +1,3 @@
-using SlicerBridge.Host.Requests;
 using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Host.Server;
 using SlicerBridge.Inference.Models;
