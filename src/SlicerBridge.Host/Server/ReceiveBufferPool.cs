@@ -12,8 +12,8 @@ namespace SlicerBridge.Host.Server;
 public sealed class ReceiveBufferPool : ArrayPool<byte>
 {
     public const int LargeBytes = 1 << 20;
-    public const long CollectAfterBytes = 256L << 20;
-    public static readonly TimeSpan MinCollectInterval = TimeSpan.FromSeconds(2);
+    public const long CollectAfterBytes = 128L << 20;
+    public static readonly TimeSpan MinCollectInterval = TimeSpan.FromSeconds(1);
 
     private long _droppedBytes;
     private long _lastCollectTicks;
