@@ -39,12 +39,12 @@ public class ServeProcessShutdownTests
             Assert.NotNull(client);
             await using (client)
             {
-                // Twenty scans, each a new image encoding, one at a time, take longer than the 3 s deadline: the stop
+                // Sixty scans, each a new image encoding, one at a time, take longer than the 3 s deadline: the stop
                 // must wait for the deadline, cancel the rest and say goodbye (System.CommandLine's default would kill
                 // the process 2 s after the signal, without a goodbye).
-                for (int v = 0; v < 20; v++)
+                for (int v = 0; v < 60; v++)
                 {
-                    var (image, _) = TestImages.Ball($"scan{v}", 32, 4 + v % 10 + v / 10 * 0.5);
+                    var (image, _) = TestImages.Ball($"scan{v}", 32, 4 + v % 10 + v / 10 * 0.25);
                     await client.SendAsync(image);
                     await client.SendAsync(TestImages.Points("PromptPos", (16, 16, 16)));
                 }

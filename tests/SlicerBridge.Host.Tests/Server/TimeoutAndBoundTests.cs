@@ -52,14 +52,14 @@ public class TimeoutAndBoundTests
     [Fact]
     public async Task A_client_trickling_a_message_slower_than_the_timeout_but_steadily_is_not_cut()
     {
-        await using var server = await BridgeTestServer.StartAsync(new() { ["Server:MessageReadTimeoutSeconds"] = "1" });
+        await using var server = await BridgeTestServer.StartAsync(new() { ["Server:MessageReadTimeoutSeconds"] = "3" });
         await using var client = await server.ConnectAsync(headerVersion: 1);
         byte[] bytes = IgtlMessageWriter.ToArray(TestImages.Int16Volume("slow", 12));
         int step = bytes.Length / 5 + 1;
-        for (int at = 0; at < bytes.Length; at += step) // 5 pieces, 0.4 s apart: 2 s in all, never 1 s without progress
+        for (int at = 0; at < bytes.Length; at += step) // 5 pieces, 0.8 s apart: 4 s in all, never 3 s without progress
         {
             await client.SendRawAsync(bytes[at..Math.Min(bytes.Length, at + step)]);
-            await Task.Delay(400);
+            await Task.Delay(800);
         }
         await client.SendAsync(TestImages.Points("PromptPos", (6, 6, 6)));
         using var result = await client.ReceiveAsync<ImageMessage>();
