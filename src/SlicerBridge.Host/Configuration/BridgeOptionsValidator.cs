@@ -27,6 +27,10 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
                 errors.Add($"Server:AllowedClients entry '{cidr}' is not CIDR notation (e.g. 10.0.0.0/8 or ::1/128).");
         if (o.Server.MaxClients < 1) errors.Add($"Server:MaxClients must be at least 1, got {o.Server.MaxClients}.");
         if (!(o.Server.ShutdownDeadlineSeconds >= 0)) errors.Add($"Server:ShutdownDeadlineSeconds must be >= 0.");
+        if (!(o.Server.MessageReadTimeoutSeconds >= 0)) errors.Add($"Server:MessageReadTimeoutSeconds must be >= 0 (0 = no limit).");
+        if (!(o.Server.WriteTimeoutSeconds >= 0)) errors.Add($"Server:WriteTimeoutSeconds must be >= 0 (0 = no limit).");
+        if (!(o.Server.IdleTimeoutSeconds >= 0)) errors.Add($"Server:IdleTimeoutSeconds must be >= 0 (0 = no limit).");
+        if (o.Server.MaxReplyBytesInFlight < 1 << 20) errors.Add($"Server:MaxReplyBytesInFlight must be at least 1 MiB, got {o.Server.MaxReplyBytesInFlight}.");
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var m in o.Models.EffectiveList)

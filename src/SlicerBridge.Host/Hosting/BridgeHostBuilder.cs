@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 using SlicerBridge.Host.Configuration;
 using SlicerBridge.Host.Networking;
 using SlicerBridge.Host.Scheduling;
-using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Connections;
+using SlicerBridge.Host.Server;
 using SlicerBridge.Inference.Models;
 
 namespace SlicerBridge.Host.Hosting;

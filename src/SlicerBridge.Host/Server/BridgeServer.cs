@@ -4,7 +4,7 @@ using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Protocol;
 
-namespace SlicerBridge.Host.Sessions;
+namespace SlicerBridge.Host.Server;
 
 /// <summary>What every session shares: volume cache, inference queue, model registry, limits, and the live session count.</summary>
 public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelRegistry models, IOptions<BridgeOptions> options,
@@ -20,6 +20,15 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
     public BridgeOptions Options { get; } = options.Value;
     public int Sessions => Volatile.Read(ref _sessions);
 
+    /// <summary>
+    /// Which server this is, for GetStatus behind a load balancer: Server:InstanceName, else machine name and process id
+    /// (two servers on one machine differ by the latter).
+    /// </summary>
+    public string InstanceName => Options.Server.InstanceName is { Length: > 0 } name ? name : $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    /// <summary>Pixel buffers of received IMAGEs (large ones are not kept once returned; see <see cref="ReceiveBufferPool"/>).</summary>
+    public ReceiveBufferPool PixelPool { get; } = new();
+
     public static string Version { get; } =
         typeof(BridgeServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -32,7 +41,11 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
         MaxImageDimension = Options.Protocol.MaxImageDimension,
         MaxImageVoxels = Options.Protocol.MaxImageVoxels,
         VerifyCrc = Options.Protocol.VerifyCrc,
+        MessageReadTimeout = Seconds(Options.Server.MessageReadTimeoutSeconds),
+        IdleTimeout = Seconds(Options.Server.IdleTimeoutSeconds),
     };
+
+    private static TimeSpan? Seconds(double s) => s > 0 ? TimeSpan.FromSeconds(s) : null;
 
     internal void SessionOpened() => Interlocked.Increment(ref _sessions);
     internal void SessionClosed() => Interlocked.Decrement(ref _sessions);

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using SlicerBridge.Host.Networking;
+using SlicerBridge.Host.Server;
 
-namespace SlicerBridge.Host.Sessions;
+namespace SlicerBridge.Host.Connections;
 
 /// <summary>Runs a <see cref="ClientSession"/> for each accepted client.</summary>
 public sealed class BridgeConnectionHandler(BridgeServer server, ILogger<ClientSession> logger) : IConnectionHandler

@@ -1,14 +1,8 @@
+using SlicerBridge.Host.Sessions;
 using SlicerBridge.Inference.Volumes;
 using SlicerBridge.Protocol;
 
-namespace SlicerBridge.Host.Sessions;
-
-/// <summary>Input the server refuses, answered with a STATUS of this code and short error name.</summary>
-public sealed class InputRejectedException(IgtlStatusCode code, string errorName, string message) : Exception(message)
-{
-    public IgtlStatusCode Code { get; } = code;
-    public string ErrorName { get; } = errorName;
-}
+namespace SlicerBridge.Host.Connections;
 
 /// <summary>
 /// IMAGE ↔ <see cref="Volume"/>. Only full, single-component volumes are accepted: Slicer always sends
@@ -16,23 +10,21 @@ public sealed class InputRejectedException(IgtlStatusCode code, string errorName
 /// </summary>
 public static class ImageVolumeConverter
 {
-    public static Volume ToVolume(ImageMessage image)
+    public static Outcome<Volume> ToVolume(ImageMessage image)
     {
         string who = $"IMAGE '{image.DeviceName}'";
         if (image.Components != 1)
-            throw new InputRejectedException(IgtlStatusCode.ConfigurationError, "MultiComponent",
-                $"{who} has {image.Components} components per voxel; send a single-component (scalar) volume.");
+            return Bad("MultiComponent", $"{who} has {image.Components} components per voxel; send a single-component (scalar) volume.");
         if (image.SubOffset != new IgtlIndex3(0, 0, 0) || image.SubSize != new IgtlIndex3(image.SizeI, image.SizeJ, image.SizeK))
-            throw new InputRejectedException(IgtlStatusCode.ConfigurationError, "SubVolume",
-                $"{who} is a sub-volume (offset {image.SubOffset}, size {image.SubSize} of {image.SizeI}x{image.SizeJ}x{image.SizeK}); send the full volume.");
+            return Bad("SubVolume", $"{who} is a sub-volume (offset {image.SubOffset}, size {image.SubSize} of {image.SizeI}x{image.SizeJ}x{image.SizeK}); send the full volume.");
         if (string.IsNullOrEmpty(image.DeviceName))
-            throw new InputRejectedException(IgtlStatusCode.ConfigurationError, "NoName", "IMAGE has an empty device name; the name identifies the volume.");
+            return Bad("NoName", "IMAGE has an empty device name; the name identifies the volume.");
         VolumeGeometry geometry;
         try { geometry = VolumeGeometry.FromMatrix(image.SizeI, image.SizeJ, image.SizeK, image.GetIjkToRas()); }
-        catch (ArgumentException ex) { throw new InputRejectedException(IgtlStatusCode.ConfigurationError, "BadGeometry", $"{who}: {ex.Message}"); }
+        catch (ArgumentException ex) { return Bad("BadGeometry", $"{who}: {ex.Message}"); }
 
         var voxels = new float[geometry.VoxelCount];
-        VoxelType type = image.ScalarType switch
+        VoxelType? type = image.ScalarType switch
         {
             IgtlScalarType.Int8 => Convert<sbyte>(image, voxels, VoxelType.Int8),
             IgtlScalarType.UInt8 => Convert<byte>(image, voxels, VoxelType.UInt8),
@@ -42,13 +34,16 @@ public static class ImageVolumeConverter
             IgtlScalarType.UInt32 => Convert<uint>(image, voxels, VoxelType.UInt32),
             IgtlScalarType.Float32 => Convert<float>(image, voxels, VoxelType.Float32),
             IgtlScalarType.Float64 => Convert<double>(image, voxels, VoxelType.Float64),
-            _ => throw new InputRejectedException(IgtlStatusCode.ConfigurationError, "ScalarType", $"{who} has unsupported scalar type {image.ScalarType}."),
+            _ => null,
         };
+        if (type is null) return Bad("ScalarType", $"{who} has unsupported scalar type {image.ScalarType}.");
         foreach (float v in voxels)
             if (!float.IsFinite(v))
-                throw new InputRejectedException(IgtlStatusCode.ConfigurationError, "NonFinite", $"{who} contains NaN or infinite voxel values.");
-        return new Volume(geometry, voxels, image.DeviceName, type);
+                return Bad("NonFinite", $"{who} contains NaN or infinite voxel values.");
+        return new Volume(geometry, voxels, image.DeviceName, type.Value);
     }
+
+    private static Rejection Bad(string name, string message) => new(RejectionKind.BadImage, message, name);
 
     private static VoxelType Convert<T>(ImageMessage image, float[] voxels, VoxelType type) where T : unmanaged, System.Numerics.INumberBase<T>
     {
@@ -65,7 +60,4 @@ public static class ImageVolumeConverter
         image.SetIjkToRas(geometry.IjkToRas);
         return image;
     }
-
-    /// <summary>Device name of a result: the first 16 characters of the volume name + "_seg" (fits the 20-byte device name).</summary>
-    public static string ResultDeviceName(string volumeName) => (volumeName.Length > 16 ? volumeName[..16] : volumeName) + "_seg";
 }

@@ -1,14 +1,14 @@
-using SlicerBridge.Host.Commands;
+using SlicerBridge.Host.Requests;
 using SlicerBridge.Inference.Volumes;
 
 namespace SlicerBridge.Host.Tests.Core;
 
-public class CommandParserTests
+public class RequestParserTests
 {
     [Fact]
     public void Segment_with_every_field()
     {
-        var cmd = Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment",
+        var cmd = Assert.IsType<SegmentRequest>(RequestParser.Parse("Segment",
             """{"volume":"MRHead","model":"growcut","points":[{"ras":[1,2,3],"label":1},{"ras":[4,5,6],"label":0},{"ras":[7,8,9]}],"roi":{"center":[0,0,0],"size":[10,20,30]},"output":"out","requestId":"r1"}"""));
         Assert.Equal("MRHead", cmd.Volume);
         Assert.Equal("growcut", cmd.Model);
@@ -24,28 +24,28 @@ public class CommandParserTests
     [Fact]
     public void Output_must_fit_a_device_name()
     {
-        Assert.Equal("ABCDEFGHIJKLMNOPQRST", Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment", """{"output":"ABCDEFGHIJKLMNOPQRST"}""")).Output);
-        var ex = Assert.Throws<CommandException>(() => CommandParser.Parse("Segment", """{"output":"ABCDEFGHIJKLMNOPQRSTU"}"""));
+        Assert.Equal("ABCDEFGHIJKLMNOPQRST", Assert.IsType<SegmentRequest>(RequestParser.Parse("Segment", """{"output":"ABCDEFGHIJKLMNOPQRST"}""")).Output);
+        var ex = Assert.Throws<MalformedRequestException>(() => RequestParser.Parse("Segment", """{"output":"ABCDEFGHIJKLMNOPQRSTU"}"""));
         Assert.Contains("21 bytes", ex.Message);
         Assert.Contains("at most 20 bytes", ex.Message);
-        Assert.Throws<CommandException>(() => CommandParser.Parse("Segment", """{"output":"ééééééééééé"}""")); // 11 characters, 22 bytes
+        Assert.Throws<MalformedRequestException>(() => RequestParser.Parse("Segment", """{"output":"ééééééééééé"}""")); // 11 characters, 22 bytes
     }
 
     [Fact]
     public void Empty_content_is_an_empty_object()
     {
-        var cmd = Assert.IsType<SegmentCommandRequest>(CommandParser.Parse("Segment", ""));
+        var cmd = Assert.IsType<SegmentRequest>(RequestParser.Parse("Segment", ""));
         Assert.Null(cmd.Points);
-        Assert.IsType<ListModelsCommand>(CommandParser.Parse("ListModels", "{}"));
-        Assert.IsType<GetStatusCommand>(CommandParser.Parse("GetStatus", " "));
+        Assert.IsType<ListModelsRequest>(RequestParser.Parse("ListModels", "{}"));
+        Assert.IsType<GetStatusRequest>(RequestParser.Parse("GetStatus", " "));
     }
 
     [Fact]
     public void SetRoi_clear_and_oblique_axes()
     {
-        Assert.Null(Assert.IsType<SetRoiCommand>(CommandParser.Parse("SetRoi", "{}")).Roi);
-        Assert.Null(Assert.IsType<SetRoiCommand>(CommandParser.Parse("SetRoi", """{"clear":true}""")).Roi);
-        var roi = Assert.IsType<SetRoiCommand>(CommandParser.Parse("SetRoi",
+        Assert.Null(Assert.IsType<SetRoiRequest>(RequestParser.Parse("SetRoi", "{}")).Roi);
+        Assert.Null(Assert.IsType<SetRoiRequest>(RequestParser.Parse("SetRoi", """{"clear":true}""")).Roi);
+        var roi = Assert.IsType<SetRoiRequest>(RequestParser.Parse("SetRoi",
             """{"center":[1,1,1],"size":[2,2,2],"axes":[[0,2,0],[-1,0,0],[0,0,1]]}""")).Roi!;
         Assert.Equal(new Vec3(0, 1, 0), roi.AxisX);
         Assert.Equal(new Vec3(-1, 0, 0), roi.AxisY);
@@ -65,7 +65,7 @@ public class CommandParserTests
     [InlineData("SetTarget", """{"volume":""}""", "must not be empty")]
     public void Bad_commands_say_what_is_wrong(string name, string content, string expected)
     {
-        var ex = Assert.Throws<CommandException>(() => CommandParser.Parse(name, content));
+        var ex = Assert.Throws<MalformedRequestException>(() => RequestParser.Parse(name, content));
         Assert.Contains(expected, ex.Message);
     }
 }

@@ -1,6 +1,6 @@
 using SlicerBridge.Inference.Volumes;
 
-namespace SlicerBridge.Host.Sessions;
+namespace SlicerBridge.Host.Server;
 
 /// <summary>A volume that has left the cache (evicted or replaced): the client must send it again.</summary>
 public sealed class VolumeEvictedException(string message) : Exception(message);
