@@ -12,7 +12,8 @@ public sealed record SegmentArguments(
     string Model = "growcut",
     string? Checkpoint = null,
     string? Config = null,
-    string? Roi = null);
+    string? Roi = null,
+    long? MaxVoxels = null);
 
 /// <summary>Bad command-line input, reported as "error: ..." with exit code 2.</summary>
 public sealed class SegmentUsageException(string message) : Exception(message);
