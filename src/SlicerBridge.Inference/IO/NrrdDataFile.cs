@@ -13,6 +13,8 @@ internal static class NrrdDataFile
         string quoted = Text.Clip(dataFile);
         if (dataFile.StartsWith("LIST", StringComparison.Ordinal) || dataFile.Contains(' '))
             throw new VolumeFormatException($"'{name}': multi-file NRRD data ('data file: {quoted}') is not supported.");
+        if (dataFile.Any(char.IsControl) || dataFile.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            throw new VolumeFormatException($"'{name}': data file '{quoted}' has control characters in its name.");
         if (dataFile.Length == 0 || Path.IsPathRooted(dataFile))
             throw new VolumeFormatException($"'{name}': data file '{quoted}' must be a path relative to the header's folder.");
         string folder = Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(headerPath))!);

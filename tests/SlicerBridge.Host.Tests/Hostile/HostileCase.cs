@@ -11,7 +11,7 @@ internal sealed record HostileCase(
     string Name,
     Func<string, string[]> Build,
     string Expect,
-    int RssBudgetMb = 250,
+    int RssBudgetMb = 128,
     double SecondsBudget = 10,
     bool ExpectSuccess = false)
 {

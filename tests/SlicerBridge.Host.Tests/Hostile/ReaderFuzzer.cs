@@ -40,6 +40,7 @@ internal static class ReaderFuzzer
             var mutator = new ByteMutator(inputSeed);
             var s = seeds[mutator.Random.Next(seeds.Count)];
             byte[] input = mutator.Mutate(s.Content);
+            if (s.Wrap is not null) input = s.Wrap(input);
             string path = Path.Combine(work, s.FileName);
             File.WriteAllBytes(path, input);
             File.WriteAllText(Path.Combine(folder, "current"), $"{inputSeed} {s.FileName}");
