@@ -12,7 +12,7 @@ public sealed record CheckpointLimits
     /// <summary>Largest <c>data.pkl</c> (declared and inflated size).</summary>
     public long MaxPickleBytes { get; init; } = 32L << 20;
 
-    /// <summary>Values the unpickler may push or memoize in all (each costs up to about 64 bytes).</summary>
+    /// <summary>Values the unpickler may push or memoize, and MARKs it may open, in all (each costs up to about 64 bytes).</summary>
     public long MaxPickleValues { get; init; } = 4_000_000;
 
     /// <summary>Nesting of dicts in the state dict.</summary>

@@ -49,7 +49,7 @@ internal sealed class RestrictedUnpickler
                 case (byte)'}': Push(new PickleDict()); break;                 // EMPTY_DICT
                 case (byte)']': Push(new List<object?>()); break;              // EMPTY_LIST
                 case (byte)')': Push(Array.Empty<object?>()); break;           // EMPTY_TUPLE
-                case (byte)'(': _marks.Add(_stack.Count); break;               // MARK
+                case (byte)'(': Count(); _marks.Add(_stack.Count); break;      // MARK
                 case (byte)'t': Push(PopToMark().ToArray()); break;            // TUPLE
                 case 0x85: Push(new[] { Pop() }); break;                       // TUPLE1
                 case 0x86: { var b = Pop(); var a = Pop(); Push(new[] { a, b }); break; }

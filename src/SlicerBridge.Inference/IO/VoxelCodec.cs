@@ -35,7 +35,9 @@ internal static class VoxelCodec
         {
             int n = Math.Min(values.Length - done, perChunk);
             var bytes = chunk.AsSpan(0, n * size);
-            VolumeStreams.ReadExactly(source, bytes, name, $"voxel data ({count} voxels of {type})");
+            int got = VolumeStreams.ReadUpTo(source, bytes, name);
+            if (got < bytes.Length)
+                throw new VolumeFormatException($"'{name}' is truncated: its voxel data ends after {(long)done * size + got} of the {count * size} bytes that {count} voxels of {type} need.");
             Convert(bytes, type, bigEndian, values.AsSpan(done, n));
             done += n;
         }

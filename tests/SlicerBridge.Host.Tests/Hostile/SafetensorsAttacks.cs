@@ -16,6 +16,8 @@ internal static class SafetensorsAttacks
         new("safetensors", "element-count-overflow", dir => Read(dir, Header("""{"w":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,4]}}""")), "more elements"),
         new("safetensors", "array-header-through-segment", dir =>
             HostileCorpus.SegmentWithCheckpoint(dir, HostileCorpus.Write(dir, "hostile.safetensors", Header("[]"))), "not an object"),
+        new("safetensors", "string-header-through-model-run", dir =>
+            HostileCorpus.ModelRun(dir, HostileCorpus.Write(dir, "hostile.safetensors", Header("\"x\""))), "not an object"),
     ];
 
     private static byte[] Header(string json) => Header(Encoding.UTF8.GetBytes(json));
