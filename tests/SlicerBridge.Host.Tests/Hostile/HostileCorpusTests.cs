@@ -44,6 +44,7 @@ public sealed class HostileCorpusTests(ITestOutputHelper log) : IDisposable
             Assert.StartsWith("error: ", line);
             Assert.Contains(c.Expect, line);
         }
+        if (c.Forbidden?.Invoke() is { } forbidden) Assert.DoesNotContain(forbidden, output);
         Assert.True(File.Exists(report), $"{id}: the runner wrote no report:\n{output}");
         var figures = File.ReadAllText(report).Split(' ').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         log.WriteLine($"{id}: exit {code}, peak RSS {figures[0] / 1024} MB, {figures[1]} ms | {stderr.Trim()}{stdout.Trim()}");
