@@ -13,7 +13,7 @@ internal sealed record HostileCase(
     Func<string, string[]> Build,
     string Expect,
     int RssBudgetMb = 128,
-    double SecondsBudget = 10,
+    double SecondsBudget = 20,
     bool ExpectSuccess = false,
     Func<string>? Forbidden = null)
 {

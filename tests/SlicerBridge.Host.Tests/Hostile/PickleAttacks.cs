@@ -11,9 +11,9 @@ internal static class PickleAttacks
         new("pickle", "dict-contains-itself-through-model-run", dir => HostileCorpus.ModelRun(dir,
             HostileCorpus.Write(dir, "self.pth", PickleOps.Archive(new PickleOps().EmptyDict().Put(0).Str("a").Get(0).SetItem().Stop()))), "contains itself"),
         // 200,000 nested dicts: also a stack overflow before.
-        new("pickle", "dicts-nested-200k-deep", dir => Checkpoint(dir, Nested(200_000)), "nested more than 64 deep", RssBudgetMb: 256, SecondsBudget: 15),
+        new("pickle", "dicts-nested-200k-deep", dir => Checkpoint(dir, Nested(200_000)), "nested more than 64 deep", RssBudgetMb: 256, SecondsBudget: 30),
         // 40 levels of a dict holding the level below twice: 2^40 paths from a 1.6 KB file ("billion laughs").
-        new("pickle", "billion-laughs-40-levels", dir => Checkpoint(dir, Laughs(40)), "visits more than 4000000 entries", SecondsBudget: 15),
+        new("pickle", "billion-laughs-40-levels", dir => Checkpoint(dir, Laughs(40)), "visits more than 4000000 entries", SecondsBudget: 30),
         new("pickle", "binunicode8-giant-length", dir => Checkpoint(dir,
             new PickleOps().Op(0x8d, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF).Stop()), "a length of"),
         new("pickle", "shape-beyond-int32", dir => Checkpoint(dir, OneTensor(1L << 40, [1L << 40], [1])), "dimension outside"),
@@ -24,7 +24,7 @@ internal static class PickleAttacks
         new("pickle", "storage-size-overflow", dir => Checkpoint(dir, OneTensor(1L << 62, [1], [1])), "views a storage of"),
         // 200,000 integer keys whose default hash codes all collide: quadratic with a list scan or an unseeded hash.
         new("pickle", "colliding-dict-keys-200k", dir => Checkpoint(dir, CollidingKeys(200_000)), "holds no tensors", SecondsBudget: 15),
-        new("pickle", "five-million-values", dir => Checkpoint(dir, ManyLists(5_000_000)), "more than 4000000 values", RssBudgetMb: 400, SecondsBudget: 15),
+        new("pickle", "five-million-values", dir => Checkpoint(dir, ManyLists(5_000_000)), "more than 4000000 values", RssBudgetMb: 400, SecondsBudget: 30),
         new("pickle", "forbidden-global", dir => Checkpoint(dir,
             new PickleOps().Global("os", "system").Mark().Str("echo pwned").Tuple().Reduce().Stop()), "'os.system'"),
     ];
