@@ -10,6 +10,9 @@ axes). Module and parameter names match the checkpoint keys, so the official sta
 CLI:
   --check-fixture DIR           load DIR/checkpoint.pth, replay fixture.json, print max abs errors (JSON)
   --bench-turbo [--repeats N]   time the turbo configuration with seeded random weights (JSON)
+  --turbo-parity OUT            write a seeded turbo checkpoint (large relative-position tables), a crop, 3 clicks,
+                                and this module's outputs in float32 (OUT/fp32) and float64 (OUT/fp64)
+  --compare OUT OURS            max abs differences of OURS (a model-run output folder) and of OUT/fp32 against OUT/fp64
 """
 import argparse
 import json
@@ -218,7 +221,7 @@ class PositionEmbeddingRandom3D(nn.Module):
 
     def forward(self, size):
         x, y, z = size
-        grid = torch.ones((x, y, z), dtype=torch.float32)
+        grid = torch.ones((x, y, z), dtype=self.positional_encoding_gaussian_matrix.dtype)
         y_embed = (grid.cumsum(dim=0) - 0.5) / x
         x_embed = (grid.cumsum(dim=1) - 0.5) / y
         z_embed = (grid.cumsum(dim=2) - 0.5) / z
@@ -522,6 +525,72 @@ def bench_turbo(repeats, seed, warmup):
     }
 
 
+PARITY_CLICKS = [([70.0, 40.0, 90.0], 1), ([20.0, 100.0, 64.0], 0), ([64.0, 64.0, 64.0], 1)]
+PARITY_FILES = ["image_embedding", "dense_pe"] + [f"click{k}_{n}" for k in (1, 2, 3) for n in ("sparse", "dense", "lowres_logits", "iou")]
+
+
+def turbo_parity(out, seed):
+    """The full-size configuration on seeded weights, for parity of another engine against this module in fp32 and fp64.
+
+    The relative-position tables are scaled up (x8) so that their terms matter: with large positional weights the
+    problem is ill-conditioned, and fp32 noise is judged against the float64 run of the same module.
+    """
+    torch.set_num_threads(2)
+    model = Sam3D(TURBO_CONFIG)
+    randomize(model, seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ".rel_pos_" in name:
+                p.mul_(8.0)
+    model.eval()
+    os.makedirs(out, exist_ok=True)
+    if not os.path.exists(os.path.join(out, "turbo.pth")):
+        torch.save({"model_state_dict": model.state_dict()}, os.path.join(out, "turbo.pth"))
+    gen = torch.Generator().manual_seed(seed + 1)
+    image = torch.randn((1, 1, 128, 128, 128), generator=gen)
+    np.save(os.path.join(out, "input_crop.npy"), image[0, 0].numpy())
+    with open(os.path.join(out, "fixture.json"), "w") as f:
+        json.dump({"config": TURBO_CONFIG, "clicks": [{"points": [c[0] for c in PARITY_CLICKS[:k]], "labels": [c[1] for c in PARITY_CLICKS[:k]]}
+                                                      for k in (1, 2, 3)]}, f, indent=1)
+    for dtype, sub in ((torch.float32, "fp32"), (torch.float64, "fp64")):
+        folder = os.path.join(out, sub)
+        if os.path.exists(os.path.join(folder, "click3_mask.npy")):
+            continue  # deterministic (same seed): an earlier run wrote it
+        m = model.to(dtype)
+        os.makedirs(folder, exist_ok=True)
+        with torch.no_grad():
+            embedding = m.image_encoder(image.to(dtype))
+            np.save(os.path.join(folder, "image_embedding.npy"), embedding[0].numpy())
+            np.save(os.path.join(folder, "dense_pe.npy"), m.prompt_encoder.get_dense_pe()[0].numpy())
+            prev = torch.zeros(1, 1, 32, 32, 32, dtype=dtype)
+            for k in (1, 2, 3):
+                points = torch.tensor([c[0] for c in PARITY_CLICKS[:k]], dtype=dtype)[None]
+                labels = torch.tensor([c[1] for c in PARITY_CLICKS[:k]], dtype=torch.int64)[None]
+                sparse, dense, logits, iou, mask = m.decode_click(embedding, points, labels, prev)
+                for name, value in (("sparse", sparse[0]), ("dense", dense[0]), ("lowres_logits", logits[0, 0]), ("iou", iou[0]), ("mask", mask[0, 0])):
+                    np.save(os.path.join(folder, f"click{k}_{name}.npy"), value.numpy())
+                prev = logits
+    return {"written": os.path.abspath(out), "torch": torch.__version__, "seed": seed}
+
+
+def compare(out, ours):
+    ref = lambda sub, name: np.load(os.path.join(out, sub, name + ".npy")).astype(np.float64)
+    mine = lambda name: np.load(os.path.join(ours, name + ".npy")).astype(np.float64)
+    result = {"reference": "this module in float64", "max_abs": {}}
+    for name in PARITY_FILES:
+        r = ref("fp64", name)
+        result["max_abs"][name] = {"ours": float(np.max(np.abs(mine(name).reshape(r.shape) - r))),
+                                   "torch_fp32": float(np.max(np.abs(ref("fp32", name) - r))),
+                                   "ref_max_abs": float(np.max(np.abs(r)))}
+    for k in (1, 2, 3):
+        r = np.load(os.path.join(out, "fp64", f"click{k}_mask.npy"))
+        result[f"click{k}_mask_voxels_differing"] = {
+            "ours": int(np.count_nonzero(np.load(os.path.join(ours, f"click{k}_mask.npy")) != r)),
+            "torch_fp32": int(np.count_nonzero(np.load(os.path.join(out, "fp32", f"click{k}_mask.npy")) != r)),
+            "voxels": int(r.size), "foreground_fp64": int(np.count_nonzero(r))}
+    return result
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -549,6 +618,8 @@ def main(argv):
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check-fixture", metavar="DIR")
     mode.add_argument("--bench-turbo", action="store_true")
+    mode.add_argument("--turbo-parity", metavar="OUT")
+    mode.add_argument("--compare", nargs=2, metavar=("OUT", "OURS"))
     parser.add_argument("--repeats", type=int, default=3, help="timed runs after the warm-up (bench)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed warm-up runs (bench)")
     parser.add_argument("--seed", type=int, default=1234)
@@ -558,6 +629,10 @@ def main(argv):
             parser.error(f"fixture directory not found: {args.check_fixture}")
         torch.set_num_threads(2)
         out = check_fixture(args.check_fixture)
+    elif args.turbo_parity:
+        out = turbo_parity(args.turbo_parity, args.seed)
+    elif args.compare:
+        out = compare(*args.compare)
     else:
         if args.repeats < 1 or args.warmup < 0:
             parser.error("--repeats must be >= 1 and --warmup >= 0")

@@ -1,4 +1,5 @@
 import logging
+import time
 from typing import Annotated
 
 import numpy as np
@@ -11,12 +12,17 @@ from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
 from slicer.util import VTKObservationMixin
 
 from SlicerBridgeLib import geometry, names, prompts, replies, settings
+from SlicerBridgeLib.connection_monitor import ConnectionMonitor
 from SlicerBridgeLib.connection_wait import ConnectionWaiters
+from SlicerBridgeLib.pending import PendingRequests
 from SlicerBridgeLib.requests import RequestBuilder
-from SlicerBridgeLib.volume_sync import VolumeSyncTracker, volume_digest
+from SlicerBridgeLib.volume_sync import (CHECK, PUSH, SYNC_DIGEST_MAX_BYTES, BackgroundDigests, VolumeSyncTracker,
+                                         geometry_key, volume_digest)
 
 CONNECTOR_NODE_NAME = "SlicerBridgeConnector"
 RESULT_ATTRIBUTE = "SlicerBridge.ResultFor"
+# The connector reports nothing while the server is down (connection_monitor), so its state is polled.
+POLL_INTERVAL_MS = 500
 # VTK scalar types whose ids equal OpenIGTLink IMAGE codes (openigtlink.md §2.6); int32/uint32 are
 # garbled by Slicer's receive path on Linux/macOS, so only these are pushed as-is.
 SENDABLE_SCALAR_TYPES = (vtk.VTK_CHAR, vtk.VTK_UNSIGNED_CHAR, vtk.VTK_SHORT, vtk.VTK_UNSIGNED_SHORT,
@@ -74,6 +80,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
         self.logic = getSharedLogic()
         self.logic.addStatusListener(self.onLogicStatus)
+        self.logic.addConnectionListener(self.onConnectionEdge)
 
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
@@ -89,6 +96,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.removeObservers()
         if self.logic:
             self.logic.removeStatusListener(self.onLogicStatus)
+            self.logic.removeConnectionListener(self.onConnectionEdge)
 
     def enter(self):
         self.initializeParameterNode()
@@ -187,6 +195,9 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             return
         self._parameterNode.model = self.ui.modelComboBox.itemData(index) or ""
 
+    def onConnectionEdge(self, up):
+        self.updateConnectionState()
+
     def onLogicStatus(self, text, isError):
         self.updateConnectionState()
         if text:
@@ -220,26 +231,37 @@ def getSharedLogic():
 
 class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
     """All OpenIGTLink connector calls of the extension. Replies arrive through callbacks on the GUI
-    thread (CommandCompletedEvent); nothing here waits or sleeps."""
+    thread (CommandCompletedEvent, or this logic's own poll timer); nothing here waits or sleeps."""
 
     def __init__(self):
         ScriptedLoadableModuleLogic.__init__(self)
         VTKObservationMixin.__init__(self)
         self.requests = RequestBuilder()
         self.volumeSync = VolumeSyncTracker()
-        self._pendingCommands = {}  # command id -> (vtkSlicerOpenIGTLinkCommand, request, callback)
+        self.digests = BackgroundDigests()
+        self._digestSources = {}  # (device, image mtime) -> vtkImageData being hashed
+        self._failedDigests = set()  # (device, image mtime) whose hash raised
+        self._pendingCommands = PendingRequests()  # command id -> (command, request, callback)
         self._statusListeners = []
+        self._connectionListeners = []
         self._connectWaiters = ConnectionWaiters()
+        self._monitor = ConnectionMonitor(self._onLinkUp, self._onLinkDown)
         self._connectionCount = 0
         self._timeoutS = settings.DEFAULT_TIMEOUT_S
+        self.serverFeatures = None  # GetStatus "features" of the current server session; None = not known
+        self._ourDevices = {names.PROMPT_NODE_NAME}  # device names whose STATUS nodes are hidden
+        self._pollTimer = qt.QTimer()
+        self._pollTimer.setInterval(POLL_INTERVAL_MS)
+        self._pollTimer.connect("timeout()", self.poll)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.NodeAddedEvent, self._onNodeAdded)
 
     def getParameterNode(self):
         return SlicerBridgeParameterNode(super().getParameterNode())
 
-    # ---- status listeners -------------------------------------------------------------------------
+    # ---- listeners --------------------------------------------------------------------------------
 
     def addStatusListener(self, callback):
+        """callback(text, isError) for connection news and server STATUS errors."""
         if callback not in self._statusListeners:
             self._statusListeners.append(callback)
 
@@ -247,12 +269,19 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         if callback in self._statusListeners:
             self._statusListeners.remove(callback)
 
+    def addConnectionListener(self, callback):
+        """callback(up: bool) on every link edge: up = a new server session, down = an outage or
+        Disconnect."""
+        if callback not in self._connectionListeners:
+            self._connectionListeners.append(callback)
+
+    def removeConnectionListener(self, callback):
+        if callback in self._connectionListeners:
+            self._connectionListeners.remove(callback)
+
     def _notify(self, text, isError=False):
         for callback in list(self._statusListeners):
-            try:
-                callback(text, isError)
-            except Exception:
-                logging.exception("SlicerBridge status listener failed")
+            _call(callback, text, isError)
 
     # ---- connection -------------------------------------------------------------------------------
 
@@ -262,20 +291,22 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             if not create:
                 return None
             node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLIGTLConnectorNode", CONNECTOR_NODE_NAME)
-        if not self.hasObserver(node, node.ConnectedEvent, self._onConnected):
-            self.addObserver(node, node.ConnectedEvent, self._onConnected)
-            self.addObserver(node, node.DisconnectedEvent, self._onDisconnected)
+        if not self.hasObserver(node, node.ConnectedEvent, self._onConnectedEvent):
+            # delivered only while connected, so a DisconnectedEvent comes late (see connection_monitor)
+            self.addObserver(node, node.ConnectedEvent, self._onConnectedEvent)
+            self.addObserver(node, node.DisconnectedEvent, self._onDisconnectedEvent)
         return node
 
     def connect(self, connectionSettings):
         s = connectionSettings.validated()
         node = self.connectorNode(create=True)
         if node.GetState() != node.StateOff:
-            node.Stop()
+            self.disconnect()
         node.SetTypeClient(s.host, s.port)
         node.SetCheckCRC(True)
         self._timeoutS = s.timeout_s
-        node.Start()  # asynchronous: ConnectedEvent follows, the connector retries until the server is up
+        node.Start()  # asynchronous: the connector's thread connects, and retries until the server is up
+        self._pollTimer.start()
         self._notify(f"Connecting to {s.host}:{s.port}...")
 
     def ensureConnected(self, connectionSettings):
@@ -283,8 +314,8 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             self.connect(connectionSettings)
 
     def whenConnected(self, connectionSettings, onConnected, onFailed):
-        """Runs onConnected() once connected (now, or on the connector's ConnectedEvent), starting the
-        connection if needed; onFailed(message) if not connected within the timeout. Never blocks."""
+        """Runs onConnected() once connected (now, or when the link comes up), starting the connection
+        if needed; onFailed(message) if not connected within the timeout. Never blocks."""
         if self.isConnected():
             onConnected()
             return
@@ -299,9 +330,16 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         node = self.connectorNode()
         if node is not None and node.GetState() != node.StateOff:
             node.Stop()
+        self._pollTimer.stop()
+        self._monitor.stopped()
         self._failPending("disconnected")
         self._connectWaiters.fail_all("Disconnected before the connection was made.")
         self._notify("Disconnected.")
+
+    @property
+    def timeoutS(self):
+        """Seconds a request (command or result) may take; the module's Timeout setting."""
+        return self._timeoutS
 
     @property
     def connectionCount(self):
@@ -313,18 +351,61 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         return node is not None and node.GetState() != node.StateOff
 
     def isConnected(self):
-        node = self.connectorNode()
-        return node is not None and node.GetState() == node.StateConnected
+        """True while the link is up; reads the connector's state now (a link that just dropped or came
+        back is handled before answering)."""
+        self._pollState()
+        return self._monitor.up
 
-    def _onConnected(self, caller, event):
+    def poll(self):
+        """The poll timer: connector state, command deadlines, finished volume digests."""
+        self._pollState()
+        for _, (command, request, callback) in self._pendingCommands.pop_expired(time.monotonic()):
+            _call(callback, replies.CommandReply(request.command_id, request.name, False,
+                                                 f"{request.name} timed out after {command.GetTimeoutSec():g} s"))
+        self._collectDigests()
+
+    def _pollState(self):
+        node = self.connectorNode()
+        self._monitor.polled(node is not None and node.GetState() == node.StateConnected)
+
+    def _onConnectedEvent(self, caller, event):
+        self._monitor.connected_event()
+
+    def _onDisconnectedEvent(self, caller, event):
+        self._monitor.disconnected_event()
+
+    def _onLinkUp(self):
         self._connectionCount += 1
         self.volumeSync.on_connection(self._connectionCount)  # a new session holds none of our volumes
+        self.serverFeatures = None
         self._notify("Connected.")
         self._connectWaiters.connected()
+        try:
+            self.getStatus(self._onServerStatus)
+        except Exception as e:  # noqa: BLE001 - the link dropped again at once: the next edge handles it
+            logging.warning("SlicerBridge: could not ask the server for its features: %s", e)
+        for callback in list(self._connectionListeners):
+            _call(callback, True)
 
-    def _onDisconnected(self, caller, event):
-        self._failPending("the connection to the server was lost")
-        self._notify("Connection lost; the connector keeps retrying.", True)
+    def _onLinkDown(self, reason):
+        self._failPending(reason)
+        self.serverFeatures = None
+        if reason == "disconnected":
+            self._notify("")
+        else:
+            self._notify("Connection to the server lost; the connector keeps retrying and the volume and "
+                         "points are sent again when it is back.", True)
+        for callback in list(self._connectionListeners):
+            _call(callback, False)
+
+    def _onServerStatus(self, reply):
+        # An unanswered or failed GetStatus (an older or busy server) counts as "no optional features":
+        # whoever waits for the features must not wait forever.
+        self.serverFeatures = replies.parse_features(reply.result) if reply.success else frozenset()
+
+    def serverSupports(self, feature):
+        """True/False once the server's GetStatus has been answered on this connection, else None."""
+        return None if self.serverFeatures is None else feature in self.serverFeatures
 
     def _requireConnected(self):
         if not self.isConnected():
@@ -334,23 +415,37 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
     # ---- commands ---------------------------------------------------------------------------------
 
     def sendCommand(self, request, callback, timeoutS=None):
-        """Sends a CommandRequest without blocking; `callback(CommandReply)` runs on completion."""
+        """Sends a CommandRequest without blocking; `callback(CommandReply)` runs exactly once: on the
+        answer, on expiry (the connector's or this logic's own deadline, which also runs while the
+        server is down), when the link drops, or when the connector could not send it at all."""
         self._requireConnected()
+        timeoutS = timeoutS or self._timeoutS
         command = slicer.vtkSlicerOpenIGTLinkCommand()
         command.SetName(request.name)
         command.SetCommandContent(request.content)
-        command.SetTimeoutSec(timeoutS or self._timeoutS)
+        command.SetTimeoutSec(timeoutS)
         command.SetBlocking(False)
-        self._pendingCommands[request.command_id] = (command, request, callback)
+        self._pendingCommands.add(request.command_id, time.monotonic() + timeoutS, (command, request, callback))
         command.AddObserver(command.CommandCompletedEvent,
                             lambda caller, event, cid=request.command_id: self._onCommandCompleted(cid))
         self.connectorNode().SendCommand(command)
+        if command.GetCommandStatus() != command.CommandWaiting:
+            # igtlioConnector::SendCommand marks a failed send CommandFailed (and leaves it unknown when
+            # there is no socket); neither ever completes, so answer it here, after this call returns.
+            qt.QTimer.singleShot(0, lambda cid=request.command_id: self._failUnsent(cid))
         return request.command_id
 
+    def _failUnsent(self, commandId):
+        entry = self._pendingCommands.pop(commandId)
+        if entry is not None:
+            _, request, callback = entry
+            _call(callback, replies.CommandReply(request.command_id, request.name, False,
+                                                 f"{request.name} could not be sent to the server"))
+
     def _onCommandCompleted(self, commandId):
-        entry = self._pendingCommands.pop(commandId, None)
+        entry = self._pendingCommands.pop(commandId)
         if entry is None:
-            return
+            return  # already answered (own deadline, link lost)
         command, request, callback = entry
         status = command.GetCommandStatus()
         if status == command.CommandResponseReceived:
@@ -366,20 +461,12 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         else:
             reply = replies.CommandReply(request.command_id, request.name, False,
                                          f"{request.name} was cancelled")
-        self._deliver(callback, reply)
+        _call(callback, reply)
 
     def _failPending(self, why):
-        pending, self._pendingCommands = self._pendingCommands, {}
-        for command, request, callback in pending.values():
-            self._deliver(callback, replies.CommandReply(request.command_id, request.name, False,
-                                                         f"{request.name} not answered: {why}"))
-
-    @staticmethod
-    def _deliver(callback, reply):
-        try:
-            callback(reply)
-        except Exception:
-            logging.exception("SlicerBridge reply handler failed")
+        for _, (command, request, callback) in self._pendingCommands.pop_all():
+            _call(callback, replies.CommandReply(request.command_id, request.name, False,
+                                                 f"{request.name} not answered: {why}"))
 
     def getStatus(self, callback):
         return self.sendCommand(self.requests.get_status(), callback)
@@ -408,10 +495,12 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
 
     # ---- data nodes -------------------------------------------------------------------------------
 
-    def pushVolumeIfChanged(self, volumeNode):
-        """Pushes the volume once per connection and again only when its voxels or geometry changed.
-        Returns its device name. The node is unregistered right after the push so later edits are
-        not streamed silently (pitfall 16); they are detected here through the digest."""
+    def syncVolume(self, volumeNode):
+        """Makes sure the server holds the volume's current voxels and geometry. Returns
+        (device name, pushed now), or (device name, None) while a big volume whose voxels were touched
+        is being hashed in the background: call again a little later. Pushes once per connection and
+        again only when the voxels (image data modification time, then digest) or the geometry changed.
+        The node is unregistered right after the push so later edits are not streamed silently."""
         self._requireConnected()
         imageData = volumeNode.GetImageData()
         if imageData is None:
@@ -424,20 +513,74 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
                              "which OpenIGTLink cannot carry reliably; cast it to short or float first "
                              "(Volumes module > Volume Information, or Cast Scalar Volume).")
         device = names.device_name(volumeNode.GetName())
-        modified = max(volumeNode.GetMTime(), imageData.GetMTime())
+        if device.endswith(names.PRIOR_SUFFIX):
+            raise ValueError(f"Volume '{volumeNode.GetName()}' ends with '{names.PRIOR_SUFFIX}', which the server reads "
+                             "as a starting mask, not a volume; rename the volume.")
+        self._collectDigests()
+        mtime = imageData.GetMTime()
+        matrix = vtk.vtkMatrix4x4()
+        volumeNode.GetIJKToRASMatrix(matrix)
+        ijkToRas = slicer.util.arrayFromVTKMatrix(matrix)
+        geometry = geometry_key(ijkToRas)
+        plan = self.volumeSync.plan(device, mtime, geometry)
+        if plan == CHECK and (device, mtime) in self._failedDigests:
+            plan = PUSH  # the voxels could not be hashed: push rather than guess
+        elif plan == CHECK:
+            if not self._digest(device, mtime, volumeNode, imageData, ijkToRas):
+                return device, None
+            plan = self.volumeSync.plan(device, mtime, geometry)
+        if plan != PUSH:
+            return device, False
+        self._pushNode(volumeNode)
+        self._ourDevices.add(device)
+        self.volumeSync.mark_sent(device, mtime, geometry)
+        if self.volumeSync.known_digest(device, mtime) is None:
+            self._digest(device, mtime, volumeNode, imageData, ijkToRas)  # for a later "touched" check
+        return device, True
 
-        def digest():
-            matrix = vtk.vtkMatrix4x4()
-            volumeNode.GetIJKToRASMatrix(matrix)
-            return volume_digest(slicer.util.arrayFromVolume(volumeNode), slicer.util.arrayFromVTKMatrix(matrix))
+    def _digest(self, device, mtime, volumeNode, imageData, ijkToRas):
+        """Hashes the voxels now when small (returns True), else starts a background hash (False)."""
+        array = slicer.util.arrayFromVolume(volumeNode)  # a view of the image memory, no copy
+        if array.nbytes <= SYNC_DIGEST_MAX_BYTES:
+            self.volumeSync.digest_ready(device, mtime, volume_digest(array, ijkToRas))
+            return True
+        self._digestSources[(device, mtime)] = imageData  # keeps the memory alive while hashing
+        self.digests.start(device, mtime, array, ijkToRas)
+        return False
 
-        if self.volumeSync.needs_push(device, modified, digest):
-            connector = self.connectorNode()
-            connector.RegisterOutgoingMRMLNode(volumeNode)
-            connector.PushNode(volumeNode)
-            connector.UnregisterOutgoingMRMLNode(volumeNode)
-            self.volumeSync.mark_sent(device, modified, digest)
-        return device
+    def _collectDigests(self):
+        for device, mtime, digest in self.digests.collect():
+            imageData = self._digestSources.pop((device, mtime), None)
+            if digest is None:
+                self._failedDigests.add((device, mtime))
+            elif imageData is not None and imageData.GetMTime() == mtime:  # not modified while hashed
+                self.volumeSync.digest_ready(device, mtime, digest)
+
+    def _pushNode(self, node):
+        connector = self.connectorNode()
+        connector.RegisterOutgoingMRMLNode(node)
+        connector.PushNode(node)
+        connector.UnregisterOutgoingMRMLNode(node)
+
+    def pushPrior(self, volumeNode, volumeDevice, mask):
+        """Sends `mask` (a 0/1 array on the volume's voxel grid, KJI order) as the initial mask for
+        refining a segment: IMAGE uint8 `<volume[:14]>_prior` with the volume's IJK-to-RAS
+        (docs/protocol.md). A scalar volume node carries it: the connector pushes only "Volume" and
+        "VectorVolume" nodes as IMAGE, never labelmaps (vtkMRMLIGTLConnectorNode::GetDeviceTypeFromMRMLNodeType)."""
+        self._requireConnected()
+        name = names.prior_device_name(volumeDevice)
+        node = slicer.mrmlScene.GetFirstNodeByName(name)
+        if node is None or not node.IsA("vtkMRMLScalarVolumeNode") or node.IsA("vtkMRMLLabelMapVolumeNode"):
+            node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name)
+            node.SetHideFromEditors(True)
+            node.SetSaveWithScene(False)
+        slicer.util.updateVolumeFromArray(node, (np.asarray(mask) != 0).astype(np.uint8))
+        matrix = vtk.vtkMatrix4x4()
+        volumeNode.GetIJKToRASMatrix(matrix)
+        node.SetIJKToRASMatrix(matrix)
+        self._pushNode(node)
+        self._ourDevices.add(name)
+        return name
 
     def worldToVolumeMatrix(self, volumeNode):
         """4x4 numpy matrix from world RAS to the volume's local RAS (the frame of the IJK-to-RAS that
@@ -456,8 +599,10 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
 
     def resultNode(self, volumeDevice):
         """The labelmap the server's IMAGE lands in; pre-created because Slicer never makes labelmaps
-        from IMAGE messages (openigtlink.md §2.5)."""
+        from IMAGE messages (openigtlink.md §2.5). The connector finds it by name among scalar volume
+        nodes (a labelmap is one)."""
         name = names.result_device_name(volumeDevice)
+        self._ourDevices.add(name)
         for node in slicer.util.getNodesByClass("vtkMRMLLabelMapVolumeNode"):
             if node.GetName() == name:
                 return node
@@ -487,17 +632,20 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         for label, ras in prompts.prompt_point_elements(positive, negative):
             node.AddControlPoint(vtk.vtkVector3d(*ras), label)
         node.EndModify(wasModifying)
-        connector = self.connectorNode()
-        connector.RegisterOutgoingMRMLNode(node)
-        connector.PushNode(node)  # explicit: removing points does not always trigger a push
-        connector.UnregisterOutgoingMRMLNode(node)
+        self._pushNode(node)  # explicit: removing points does not always trigger a push
 
     # ---- server STATUS messages -------------------------------------------------------------------
 
     @vtk.calldata_type(vtk.VTK_OBJECT)
     def _onNodeAdded(self, caller, event, node):
-        if node is not None and node.IsA("vtkMRMLIGTLStatusNode"):
-            self.addObserver(node, vtk.vtkCommand.ModifiedEvent, self._onStatusNodeModified)
+        if node is None or not node.IsA("vtkMRMLIGTLStatusNode"):
+            return
+        if (node.GetName() or "") in self._ourDevices:
+            # The connector makes one STATUS node per device name it gets a STATUS for; ours are
+            # answers to our own messages, shown in the panels, not scene content.
+            node.SetHideFromEditors(True)
+            node.SetSaveWithScene(False)
+        self.addObserver(node, vtk.vtkCommand.ModifiedEvent, self._onStatusNodeModified)
 
     def _onStatusNodeModified(self, statusNode, event):
         code = statusNode.GetCode()
@@ -505,6 +653,13 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
             return
         self._notify(replies.describe_status(code, statusNode.GetErrorName() or "",
                                              statusNode.GetStatusString() or ""), True)
+
+
+def _call(callback, *args):
+    try:
+        callback(*args)
+    except Exception:
+        logging.exception("SlicerBridge callback failed")
 
 
 #
@@ -543,4 +698,4 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "V")
         slicer.util.updateVolumeFromArray(volume, np.zeros((2, 3, 4), dtype=np.int16))
         with self.assertRaises(ConnectionError):
-            logic.pushVolumeIfChanged(volume)
+            logic.syncVolume(volume)

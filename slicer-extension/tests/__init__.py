@@ -4,6 +4,8 @@
 import os
 import sys
 
-_LIB_PARENT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "SlicerBridge")
-if _LIB_PARENT not in sys.path:
-    sys.path.insert(0, _LIB_PARENT)
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for _module_dir in ("SlicerBridge", "SegmentEditorSlicerBridge"):  # as Slicer puts module folders on sys.path
+    _path = os.path.join(_ROOT, _module_dir)
+    if _path not in sys.path:
+        sys.path.insert(0, _path)

@@ -2,11 +2,16 @@
 import json
 import os
 import re
+import shutil
 import struct
+import subprocess
+import tempfile
 import unittest
 import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPOSITORY = os.path.dirname(ROOT)
+CMAKE_STUB = os.path.join(ROOT, "tests", "cmake_stub")
 
 
 def read(*parts):
@@ -67,6 +72,29 @@ class ExtensionLayoutTests(unittest.TestCase):
                                     ("build_subdirectory", "build_subdirectory"), ("category", "category")):
             self.assertRegex(s4ext, rf"(?m)^{s4ext_key} {re.escape(str(entry[json_key]))}$", json_key)
         self.assertRegex(s4ext, rf"(?m)^depends {' '.join(entry['build_dependencies'])}$")
+
+    def test_the_repository_root_builds_the_extension(self):
+        """The Extensions Index configures the root of scm_url (no subfolder field in the catalog)."""
+        entry = json.loads(read("SlicerBridge.json"))
+        self.assertNotIn("/slicer-extension", entry["scm_url"])
+        with open(os.path.join(REPOSITORY, "CMakeLists.txt"), encoding="utf-8") as f:
+            root = f.read()
+        self.assertRegex(root, r"(?m)^cmake_minimum_required\(")
+        self.assertRegex(root, r"(?m)^add_subdirectory\(slicer-extension\)$")
+
+    @unittest.skipUnless(shutil.which("cmake"), "cmake is not installed (scripts/test.sh installs it)")
+    def test_cmake_configures_the_root_with_every_listed_file_present(self):
+        with tempfile.TemporaryDirectory() as build:
+            run = subprocess.run(["cmake", "-S", REPOSITORY, "-B", build, f"-DSlicer_DIR={CMAKE_STUB}"],
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            with open(os.path.join(build, "layout.txt"), encoding="utf-8") as f:
+                layout = f.read().splitlines()
+        self.assertIn(f"extension SlicerBridge {ROOT}", layout)
+        modules = sorted(line.split()[1] for line in layout if line.startswith("module "))
+        self.assertEqual(modules, ["SegmentEditorSlicerBridge", "SlicerBridge"])
+        self.assertIn("package SlicerBridge depends SlicerOpenIGTLink", layout)
+        self.assertTrue(any(line.startswith("unittest ") and line.endswith("SlicerBridge.py") for line in layout))
 
     def test_icons_are_valid_pngs(self):
         self.assertEqual(png_size(os.path.join(ROOT, "SlicerBridge.png")), (128, 128))

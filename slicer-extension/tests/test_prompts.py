@@ -35,6 +35,19 @@ class PromptPlanTests(unittest.TestCase):
     def test_nothing_is_sent_when_the_server_holds_no_points_of_ours(self):
         self.assertEqual(prompts.plan_prompt_update(0, False), prompts.NOTHING_TO_SEND)
 
+    def test_a_set_the_server_already_holds_is_not_sent_again(self):
+        self.assertEqual(prompts.plan_prompt_update(2, True, unchanged=True), prompts.NOTHING_TO_SEND)
+        self.assertEqual(prompts.plan_prompt_update(2, False, unchanged=True), prompts.SEND_POINTS)
+
+
+class PointSetKeyTests(unittest.TestCase):
+    def test_equal_sets_have_equal_keys_and_polarity_counts(self):
+        a = prompts.point_set_key([[1, 2, 3]], [[4, 5, 6]])
+        self.assertEqual(a, prompts.point_set_key(np.array([[1.0, 2.0, 3.0]]), [[4, 5, 6]]))
+        self.assertNotEqual(a, prompts.point_set_key([[1, 2, 3], [4, 5, 6]], []))
+        self.assertNotEqual(a, prompts.point_set_key([[1, 2, 3.5]], [[4, 5, 6]]))
+        self.assertEqual(prompts.point_set_key([], []), prompts.point_set_key(np.zeros((0, 3)), []))
+
 
 if __name__ == "__main__":
     unittest.main()

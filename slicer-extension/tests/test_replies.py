@@ -51,6 +51,15 @@ class ResultMetadataTests(unittest.TestCase):
         self.assertEqual(replies.parse_result_metadata(None).summary(), "no timing information")
 
 
+class FeatureTests(unittest.TestCase):
+    def test_features_are_the_listed_strings(self):
+        self.assertEqual(replies.parse_features({"features": ["prior", 3, "x"]}), {"prior", "x"})
+
+    def test_a_server_without_the_list_has_no_features(self):
+        for result in ({}, {"features": "prior"}, None):
+            self.assertEqual(replies.parse_features(result), frozenset())
+
+
 class StatusTextTests(unittest.TestCase):
     def test_describe(self):
         self.assertEqual(replies.describe_status(13, "NotReady", "no positive point"),

@@ -12,10 +12,15 @@ class SettingsTests(unittest.TestCase):
     def test_hosts(self):
         self.assertEqual(settings.validate_host(" localhost "), "localhost")
         self.assertEqual(settings.validate_host("gpu-box.example.org"), "gpu-box.example.org")
-        self.assertEqual(settings.validate_host("[::1]"), "::1")
+        self.assertEqual(settings.validate_host("10.0.0.7"), "10.0.0.7")
         for bad in ("", "  ", "bad host", "-lead.example", "300.1.1.1", "a..b", "x" * 254):
             with self.assertRaises(SettingsError, msg=bad):
                 settings.validate_host(bad)
+
+    def test_ipv6_addresses_are_refused_because_the_client_socket_is_ipv4_only(self):
+        for host in ("::1", "[::1]", "fe80::1", "::ffff:127.0.0.1", "[2001:db8::5]"):
+            with self.assertRaisesRegex(SettingsError, "IPv4-only.*127.0.0.1", msg=host):
+                settings.validate_host(host)
 
     def test_ports(self):
         self.assertEqual(settings.validate_port("18944"), 18944)

@@ -36,3 +36,23 @@ def merge_masks(existing, result, mode, editable=None):
             raise ValueError(f"editable mask shape {allowed.shape} differs from segment shape {old.shape}")
         merged = np.where(allowed, merged, old_b)
     return merged.astype(np.uint8)
+
+
+
+def merge_into(out, baseline, result, mode):
+    """Writes the add/subtract merge of `result` with `baseline` (both: nonzero = inside, e.g. a segment
+    exported with its label value) into `out` (uint8, same shape, becomes 0/1) without temporaries, so
+    one buffer serves every result of a session on a big volume. Returns `out`."""
+    if mode not in (ADD, SUBTRACT):
+        raise ValueError(f"merge_into handles add and subtract, not {mode!r} (replace needs no merge)")
+    if not (out.shape == np.shape(baseline) == np.shape(result)):
+        raise ValueError(f"result shape {np.shape(result)} differs from segment shape {np.shape(baseline)}; "
+                         "the result must have the source volume's geometry")
+    flags = out.view(np.bool_)
+    if mode == ADD:
+        np.not_equal(result, 0, out=flags)
+        np.logical_or(flags, baseline, out=flags)
+    else:
+        np.equal(result, 0, out=flags)
+        np.logical_and(flags, baseline, out=flags)
+    return out

@@ -3,6 +3,11 @@
 DEVICE_NAME_MAX_BYTES = 20
 RESULT_SUFFIX = "_seg"
 RESULT_PREFIX_MAX_CHARS = 16
+# The initial mask sent to refine an existing segment (docs/protocol.md, "Refining an existing segment").
+# The volume prefix is cut so that the whole name fits the 20-byte device name field: the OpenIGTLink
+# library copies at most 20 bytes (igtlMessageBase.cxx, strncpy(h->device_name, ..., 20)).
+PRIOR_SUFFIX = "_prior"
+PRIOR_PREFIX_MAX_CHARS = DEVICE_NAME_MAX_BYTES - len(PRIOR_SUFFIX)
 
 # The markups node holding every prompt point (one POINT message per edit). The server reads a point
 # as negative when its name starts with "-" or the device name ends with "-"; this name must not.
@@ -34,6 +39,11 @@ def device_name(node_name):
 def result_device_name(volume_name):
     """Name of the labelmap the server sends back: first 16 chars of the volume name + '_seg'."""
     return device_name(volume_name)[:RESULT_PREFIX_MAX_CHARS] + RESULT_SUFFIX
+
+
+def prior_device_name(volume_device):
+    """Name of the initial-mask IMAGE for a volume: first 14 chars of its device name + '_prior'."""
+    return device_name(volume_device)[:PRIOR_PREFIX_MAX_CHARS] + PRIOR_SUFFIX
 
 
 def is_negative_device(name):

@@ -11,7 +11,7 @@ from .names import NEGATIVE_POINT_PREFIX
 
 SEND_POINTS = "points"  # push the whole point set as one POINT
 SEND_RESET = "reset"  # no positive point left but the server holds ours: Reset clears them and the result
-NOTHING_TO_SEND = "nothing"  # no positive point and the server holds none of ours
+NOTHING_TO_SEND = "nothing"  # the server already holds this point set, or no positive point and none of ours
 
 
 def _points_or_empty(points):
@@ -27,8 +27,17 @@ def prompt_point_elements(positive, negative):
     return elements
 
 
-def plan_prompt_update(positive_count, server_holds_points):
-    """What one edit of the point set must send so that the server's state follows the user's."""
+def point_set_key(positive, negative):
+    """Identity of a point set as sent (float32 on the wire): equal keys = the same POINT message."""
+    pos = _points_or_empty(positive).astype(np.float32)
+    neg = _points_or_empty(negative).astype(np.float32)
+    return len(pos).to_bytes(4, "little") + pos.tobytes() + neg.tobytes()
+
+
+def plan_prompt_update(positive_count, server_holds_points, unchanged=False):
+    """What one edit of the point set must send so that the server's state follows the user's.
+    `unchanged`: the server already holds exactly this point set (e.g. a preview point moved, which
+    changes no defined point)."""
     if positive_count > 0:
-        return SEND_POINTS
+        return NOTHING_TO_SEND if unchanged and server_holds_points else SEND_POINTS
     return SEND_RESET if server_holds_points else NOTHING_TO_SEND

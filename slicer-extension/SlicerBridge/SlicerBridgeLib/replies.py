@@ -98,6 +98,15 @@ def describe_status(code, error_name, message):
     return f"Server: {label}" + (f" ({detail})" if detail else "")
 
 
+def parse_features(result):
+    """GetStatus result -> frozenset of optional protocol features the server implements (e.g. "prior",
+    docs/protocol.md); a server that lists none implements none."""
+    features = result.get("features") if isinstance(result, dict) else None
+    if not isinstance(features, list):
+        return frozenset()
+    return frozenset(f for f in features if isinstance(f, str))
+
+
 def parse_models(result):
     """ListModels result -> (default name, [model names])."""
     models = result.get("models")

@@ -39,9 +39,16 @@ def validate_host(host):
         raise SettingsError("host is empty; use e.g. 127.0.0.1 or a host name")
     candidate = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
-        return str(ipaddress.ip_address(candidate))
+        address = ipaddress.ip_address(candidate)
     except ValueError:
-        pass
+        address = None
+    if address is not None:
+        if address.version == 6:
+            raise SettingsError(
+                f"host {host!r} is an IPv6 address, but Slicer's OpenIGTLink client socket is IPv4-only "
+                "(it connects with AF_INET); use an IPv4 address such as 127.0.0.1, or a host name "
+                "that has an IPv4 address")
+        return str(address)
     if len(host) > 253:
         raise SettingsError(f"host name is {len(host)} characters long; at most 253 are allowed")
     labels = host.rstrip(".").split(".")

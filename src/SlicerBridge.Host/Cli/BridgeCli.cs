@@ -11,7 +11,8 @@ public static class BridgeCli
         new ServeCommand.ServeOptions().AddTo(root); // no subcommand = serve
         root.Add(ServeCommand.Create());
         root.Add(SegmentCommand.Create(Hosting.ModelFactories.BuiltIn()));
-        root.Add(ModelRunCommand.Create());
+        root.Add(ModelRunCommand.Create(Hosting.ModelFactories.BuiltIn()));
+        root.Add(ExportOnnxCommand.Create(Hosting.ModelFactories.BuiltIn()));
         return root;
     }
 }

@@ -1,90 +1,51 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using SlicerBridge.Inference.Checkpoints;
 using SlicerBridge.Inference.IO;
-using SlicerBridge.Inference.Models.SamMed3D;
-using SlicerBridge.Inference.Models.SamMed3D.Pipeline;
+using SlicerBridge.Inference.Models;
+using SlicerBridge.Inference.Onnx;
 
 namespace SlicerBridge.Host.Cli;
 
 /// <summary>
-/// <c>slicerbridge model-run --checkpoint P --config FIXTURE.json|PRESET --input CROP.npy --out-dir D [--point A0,A1,A2,label ...]</c>:
-/// runs SAM-Med3D on a ready crop (already normalised) for a click sequence and writes every intermediate the parity
-/// fixtures hold (image_embedding.npy, dense_pe.npy, clickK_{sparse,dense,lowres_logits,iou,mask}.npy) plus timings.json.
-/// Clicks: the --point options (cumulative, one click each), else the config file's "clicks", else one positive click at the crop centre.
-/// Exit codes: 0 done, 1 the input or the model failed, 2 bad usage.
+/// <c>slicerbridge model-run [--model sam-med3d] --checkpoint P [--config FIXTURE.json|PRESET] [--input X.npy] --out-dir D
+/// [--point ...] [--device D]</c>: runs a model's network on prepared inputs and writes every intermediate under its
+/// parity fixture's file names plus timings.json (reproducibility, parity checks). What the inputs are is the model
+/// family's (<see cref="IModelFactory.RunNetwork"/>). Exit codes: 0 done, 1 the input or the model failed, 2 bad usage.
 /// </summary>
 public static class ModelRunCommand
 {
-    public static Command Create()
+    public static Command Create(IReadOnlyList<IModelFactory> factories)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "SAM-Med3D checkpoint (.pth or .safetensors)", Required = true };
-        var config = new Option<string>("--config") { Description = "Configuration: fixture.json-style file or preset (sam-med3d-turbo)", DefaultValueFactory = _ => SamMed3DPresets.Turbo };
-        var input = new Option<string>("--input") { Description = "Crop as .npy, float32 S×S×S (axis 2 fastest), already normalised", Required = true };
+        var model = new Option<string>("--model") { Description = "Model kind", DefaultValueFactory = _ => "sam-med3d" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint (.pth or .safetensors)", Required = true };
+        var config = new Option<string?>("--config") { Description = "Configuration: fixture.json-style file or preset" };
+        var input = new Option<string?>("--input") { Description = "Prepared input (sam-med3d: the crop as .npy, float32 S×S×S, axis 2 fastest, already normalised)" };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for the outputs (created if missing)", Required = true };
-        var points = new Option<string[]>("--point") { Description = "A click A0,A1,A2[,label] in crop voxels (label 1 positive, 0 negative); each adds one cumulative click" };
-        var command = new Command("model-run", "Run SAM-Med3D on a ready crop and write every intermediate (reproducibility, parity checks)");
-        foreach (var o in new Option[] { checkpoint, config, input, outDir, points }) command.Add(o);
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetRequiredValue(checkpoint), parse.GetValue(config) ?? SamMed3DPresets.Turbo,
-            parse.GetRequiredValue(input), parse.GetRequiredValue(outDir), parse.GetValue(points) ?? [], Console.Out, Console.Error, ct)));
+        var points = new Option<string[]>("--point") { Description = "A click in the input's voxel coordinates, e.g. A0,A1,A2[,label] (label 1 positive, 0 negative); each adds one cumulative click" };
+        var precision = new Option<string>("--precision") { Description = "fp32 (default) or fp16", DefaultValueFactory = _ => "fp32" };
+        var device = new Option<string>("--device") { Description = $"Where the model runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };
+        var command = new Command("model-run", "Run a model's network on prepared inputs and write every intermediate (reproducibility, parity checks)");
+        foreach (var o in new Option[] { model, checkpoint, config, input, outDir, points, device, precision }) command.Add(o);
+        command.SetAction((parse, ct) => Task.FromResult(Run(factories, parse.GetValue(model) ?? "sam-med3d",
+            new ModelRunRequest(parse.GetRequiredValue(checkpoint), parse.GetValue(config), parse.GetValue(input), parse.GetRequiredValue(outDir),
+                parse.GetValue(points) ?? [], parse.GetValue(device) ?? "auto", parse.GetValue(precision) ?? "fp32"),
+            Console.Out, Console.Error, ct)));
         return command;
     }
 
-    public static int Run(string checkpointPath, string configArg, string inputPath, string outDir, IReadOnlyList<string> pointArgs,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static int Run(IReadOnlyList<IModelFactory> factories, string kind, ModelRunRequest request, TextWriter stdout, TextWriter stderr,
+        CancellationToken cancellationToken)
     {
+        var factory = factories.FirstOrDefault(f => f.Kind.Equals(kind, StringComparison.OrdinalIgnoreCase));
+        if (factory is null)
+        {
+            stderr.WriteLine($"error: unknown model kind '{kind}' (kinds: {string.Join(", ", factories.Select(f => f.Kind))}).");
+            return SegmentCommand.ExitUsage;
+        }
         try
         {
-            var config = SamMed3DConfig.Resolve(configArg);
-            var clicks = pointArgs.Count > 0 ? CumulativeClicks(pointArgs) : ClicksFromFile(configArg) ?? [[new SamPoint(config.ImageSize / 2, config.ImageSize / 2, config.ImageSize / 2, 1)]];
-            var crop = NpyFile.Read(inputPath);
-            int s = config.ImageSize;
-            if (!crop.Shape.SequenceEqual(new[] { s, s, s }) && !crop.Shape.SequenceEqual(new[] { 1, 1, s, s, s }))
-                throw new ArgumentException($"--input '{inputPath}' has shape ({string.Join(",", crop.Shape)}), expected ({s},{s},{s}).");
-            Directory.CreateDirectory(outDir);
-
-            var clock = Stopwatch.StartNew();
-            using var network = SamMed3DNetwork.Load(checkpointPath, config);
-            double loadMs = clock.Elapsed.TotalMilliseconds;
-            int g = config.Grid, c = config.PromptEmbedDim, r = config.LowResSize;
-
-            clock.Restart();
-            var embedding = network.EncodeImage(crop.ToFloat32(), cancellationToken);
-            double encoderMs = clock.Elapsed.TotalMilliseconds;
-            NpyFile.WriteFloat32(Path.Combine(outDir, "image_embedding.npy"), embedding.Data, c, g, g, g);
-            NpyFile.WriteFloat32(Path.Combine(outDir, "dense_pe.npy"), network.DensePeChannelsFirst(), c, g, g, g);
-
-            var decoderMs = new List<double>();
-            float[] previous = [];
-            for (int k = 0; k < clicks.Count; k++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                clock.Restart();
-                var output = network.Decode(embedding, clicks[k], previous, withIntermediates: true);
-                decoderMs.Add(clock.Elapsed.TotalMilliseconds);
-                string prefix = Path.Combine(outDir, $"click{k + 1}_");
-                NpyFile.WriteFloat32(prefix + "sparse.npy", output.SparseEmbedding, clicks[k].Length + 1, c);
-                NpyFile.WriteFloat32(prefix + "dense.npy", output.DenseEmbedding, c, g, g, g);
-                NpyFile.WriteFloat32(prefix + "lowres_logits.npy", output.LowResLogits, r, r, r);
-                NpyFile.WriteFloat32(prefix + "iou.npy", [output.Iou], 1);
-                NpyFile.WriteUInt8(prefix + "mask.npy", LogitUpsampler.ThresholdMask(output.LowResLogits, r, s), s, s, s);
-                previous = output.LowResLogits;
-            }
-            using (var file = File.Create(Path.Combine(outDir, "timings.json")))
-            using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
-            {
-                json.WriteStartObject();
-                json.WriteString("backend", network.Backend.Name);
-                json.WriteNumber("load_ms", Math.Round(loadMs, 2));
-                json.WriteNumber("encoder_ms", Math.Round(encoderMs, 2));
-                json.WriteStartArray("decoder_ms");
-                foreach (var v in decoderMs) json.WriteNumberValue(Math.Round(v, 3));
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            stdout.WriteLine(FormattableString.Invariant($"{clicks.Count} click(s) on {Path.GetFileName(inputPath)} → {outDir} | load {loadMs:0} ms, encoder {encoderMs:0} ms, decoder {string.Join("/", decoderMs.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))} ms"));
+            stdout.WriteLine(factory.RunNetwork(request, cancellationToken));
             return SegmentCommand.ExitOk;
         }
         catch (OperationCanceledException) { stderr.WriteLine("error: cancelled"); return SegmentCommand.ExitCancelled; }
@@ -92,41 +53,7 @@ public static class ModelRunCommand
         {
             // Bad files and models (CliErrors.IsInputProblem) and anything unforeseen alike: one line, no stack trace.
             stderr.WriteLine($"error: {CliErrors.Describe(ex)}");
-            return ex is ArgumentException or FormatException ? SegmentCommand.ExitUsage : SegmentCommand.ExitFailed;
+            return ex is ArgumentException or FormatException or NotSupportedException ? SegmentCommand.ExitUsage : SegmentCommand.ExitFailed;
         }
-    }
-
-    private static List<SamPoint[]> CumulativeClicks(IReadOnlyList<string> args)
-    {
-        var all = new List<SamPoint>();
-        var result = new List<SamPoint[]>();
-        foreach (var a in args)
-        {
-            var parts = a.Split(',', StringSplitOptions.TrimEntries);
-            if (parts.Length is not (3 or 4) || !parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v)))
-                throw new ArgumentException($"--point '{a}' must be A0,A1,A2 or A0,A1,A2,label (crop voxel coordinates, label 1 or 0).");
-            var v = parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-            int label = parts.Length == 4 ? (int)v[3] : 1;
-            if (label is not (0 or 1)) throw new ArgumentException($"--point '{a}': label must be 1 (positive) or 0 (negative).");
-            all.Add(new SamPoint(v[0], v[1], v[2], label));
-            result.Add(all.ToArray());
-        }
-        return result;
-    }
-
-    private static List<SamPoint[]>? ClicksFromFile(string configArg)
-    {
-        if (!File.Exists(configArg)) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllText(configArg));
-        if (!doc.RootElement.TryGetProperty("clicks", out var clicks)) return null;
-        var result = new List<SamPoint[]>();
-        foreach (var click in clicks.EnumerateArray())
-        {
-            var pts = click.GetProperty("points").EnumerateArray().Select(p => p.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray();
-            var labels = click.GetProperty("labels").EnumerateArray().Select(x => (int)x.GetSingle()).ToArray();
-            if (pts.Length != labels.Length || pts.Any(p => p.Length != 3)) throw new FormatException($"{configArg}: each click needs one label per 3-coordinate point.");
-            result.Add(pts.Select((p, i) => new SamPoint(p[0], p[1], p[2], labels[i])).ToArray());
-        }
-        return result;
     }
 }

@@ -22,10 +22,12 @@ public static class ServeCommand
         public Option<string[]> Allow { get; } = new("--allow") { Description = "Allowed client network in CIDR notation; repeat for more" };
         public Option<int?> Parallelism { get; } = new("--parallelism") { Description = "Concurrent segmentations (default cores/2, at least 1)" };
         public Option<int?> QueueCapacity { get; } = new("--queue-capacity") { Description = "Pending requests before clients are told 'busy'" };
+        public Option<string?> Precision { get; } = new("--precision") { Description = "Arithmetic precision of models with weights: fp32 (default) or fp16 (GPUs)" };
+        public Option<string?> Device { get; } = new("--device") { Description = "Where models with weights run: auto (CUDA when available, else CPU), cpu, cuda[:N], tensorrt[:N], coreml" };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Port, Bind, Model, Allow, Parallelism, QueueCapacity }) command.Add(option);
+            foreach (var option in new Option[] { Port, Bind, Model, Allow, Parallelism, QueueCapacity, Device, Precision }) command.Add(option);
             command.TreatUnmatchedTokensAsErrors = false; // --Section:Key=value goes to the configuration
             command.SetAction((parse, token) => RunAsync(ToConfiguration(parse), Console.Error, token));
         }
@@ -41,6 +43,8 @@ public static class ServeCommand
                 for (int i = 0; i < allow.Length; i++) overrides[$"Server:AllowedClients:{i}"] = allow[i];
             if (parse.GetValue(Parallelism) is { } p) overrides["Scheduling:Parallelism"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(QueueCapacity) is { } q) overrides["Scheduling:QueueCapacity"] = q.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (parse.GetValue(Device) is { } device) overrides["Models:Device"] = device;
+            if (parse.GetValue(Precision) is { } precision) overrides["Models:Precision"] = precision;
             return ([.. parse.UnmatchedTokens], overrides);
         }
     }

@@ -35,6 +35,17 @@ public sealed class ModelOptions
 
     public IReadOnlyList<ModelEntryOptions> EffectiveList => List.Count > 0 ? List : [new() { Name = "growcut", Kind = "growcut" }];
     public long MemoryBudgetBytes { get; set; } = 8L << 30;
+    /// <summary>Where models with weights run unless their entry says otherwise: auto | cpu | cuda[:N] | tensorrt[:N] | coreml.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Arithmetic precision of models with weights unless their entry says otherwise: fp32, or fp16 on GPUs.</summary>
+    public string Precision { get; set; } = "fp32";
+
+    /// <summary>The device an entry runs on: its own, else <see cref="Device"/>.</summary>
+    public string DeviceOf(ModelEntryOptions entry) => string.IsNullOrWhiteSpace(entry.Device) ? Device : entry.Device;
+
+    /// <summary>The precision of an entry: its own, else <see cref="Precision"/>.</summary>
+    public string PrecisionOf(ModelEntryOptions entry) => string.IsNullOrWhiteSpace(entry.Precision) ? Precision : entry.Precision;
 }
 
 public sealed class ModelEntryOptions
@@ -43,7 +54,10 @@ public sealed class ModelEntryOptions
     public string Kind { get; set; } = "";
     public string? Checkpoint { get; set; }
     public string? Config { get; set; }
-    public string Device { get; set; } = "auto";
+    /// <summary>auto | cpu | cuda[:N] | tensorrt[:N] | coreml; empty = Models:Device.</summary>
+    public string? Device { get; set; }
+    /// <summary>fp32 | fp16 (GPUs); empty = Models:Precision.</summary>
+    public string? Precision { get; set; }
 }
 
 public sealed class CacheOptions

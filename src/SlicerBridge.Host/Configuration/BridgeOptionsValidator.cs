@@ -37,6 +37,12 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
                 errors.Add($"Models:List '{m.Name}' has kind '{m.Kind}'; known kinds: {string.Join(", ", kinds)}.");
             if (m.Checkpoint is not null && !File.Exists(m.Checkpoint))
                 errors.Add($"Models:List '{m.Name}' checkpoint '{m.Checkpoint}' does not exist.");
+            try
+            {
+                Inference.Onnx.ExecutionDevice.Parse(o.Models.DeviceOf(m));
+                Inference.Onnx.ModelPrecisionNames.Parse(o.Models.PrecisionOf(m));
+            }
+            catch (ArgumentException ex) { errors.Add($"Models:List '{m.Name}': {ex.Message}"); }
             if (m.Config is not null && ConfigArgument.IsPath(m.Config) && !File.Exists(m.Config))
                 errors.Add($"Models:List '{m.Name}' config '{m.Config}' does not exist.");
         }

@@ -45,7 +45,7 @@ public static class BridgeHostBuilder
         {
             var o = sp.GetRequiredService<IOptions<BridgeOptions>>().Value;
             return new ModelRegistry(sp.GetServices<IModelFactory>(),
-                o.Models.EffectiveList.Select(m => new ModelSpec(m.Name, m.Kind, m.Checkpoint, m.Config, m.Device)), o.Models.MemoryBudgetBytes);
+                o.Models.EffectiveList.Select(m => new ModelSpec(m.Name, m.Kind, m.Checkpoint, m.Config, o.Models.DeviceOf(m), o.Models.PrecisionOf(m))), o.Models.MemoryBudgetBytes);
         });
         builder.Services.AddSingleton(sp => new VolumeCache(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.Cache.MemoryBudgetBytes));
         builder.Services.AddSingleton(sp => new InferenceQueue(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.Scheduling.QueueCapacity));
@@ -53,6 +53,7 @@ public static class BridgeHostBuilder
         builder.Services.AddSingleton<BridgeServer>();
         builder.Services.AddSingleton<IConnectionHandler, BridgeConnectionHandler>();
         // Hosted services stop in reverse order: the listener drains its clients while the workers still run.
+        builder.Services.AddHostedService<ExecutionDeviceReport>();
         builder.Services.AddHostedService<InferenceWorkerService>();
         builder.Services.AddSingleton<PrepareWorkerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PrepareWorkerService>());

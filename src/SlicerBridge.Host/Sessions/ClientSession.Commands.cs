@@ -197,7 +197,7 @@ public sealed partial class ClientSession
 
     private static JsonArray ModelsJson(IReadOnlyList<ModelInfo> models) => [.. models.Select(m => (JsonNode)new JsonObject
     {
-        ["name"] = m.Name, ["kind"] = m.Kind, ["description"] = m.Description, ["loaded"] = m.Loaded, ["device"] = ModelDevices.Of(m.Kind),
+        ["name"] = m.Name, ["kind"] = m.Kind, ["description"] = m.Description, ["loaded"] = m.Loaded, ["device"] = ModelDevices.Of(m),
         ["weightBytes"] = m.WeightBytes, ["cacheBytes"] = m.CacheBytes,
     })];
 

@@ -16,6 +16,9 @@ public interface ISegmentationModel : IDisposable
     /// <summary>One line for ListModels: what it is, where its weights came from.</summary>
     string Description { get; }
 
+    /// <summary>Where it runs and at what precision, e.g. "cpu", "cuda:0 fp32", or "cpu fp32 (CUDA not used: …)".</summary>
+    string Device => "cpu";
+
     /// <summary>Bytes held by the model itself (weights), for the memory budget.</summary>
     long WeightBytes { get; }
 

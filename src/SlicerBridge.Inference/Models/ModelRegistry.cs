@@ -1,17 +1,35 @@
 namespace SlicerBridge.Inference.Models;
 
-/// <summary>How to build one named model: its kind (which factory), and optionally a checkpoint and a configuration.</summary>
-public sealed record ModelSpec(string Name, string Kind, string? Checkpoint = null, string? Config = null, string Device = "auto");
+/// <summary>How to build one named model: its kind (which factory), optionally a checkpoint and a configuration, and where and at what precision it runs.</summary>
+public sealed record ModelSpec(string Name, string Kind, string? Checkpoint = null, string? Config = null, string Device = "auto", string Precision = "fp32");
 
 /// <summary>Builds models of one kind ("growcut", "sam-med3d", ...). Loading may be slow; it runs on first use.</summary>
 public interface IModelFactory
 {
     string Kind { get; }
     ISegmentationModel Create(ModelSpec spec);
+
+    /// <summary>
+    /// Writes the model's ONNX graphs, their weights (external data) and a manifest into <paramref name="folder"/>
+    /// (<c>slicerbridge export-onnx</c>). Models without graphs (GrowCut) have nothing to export.
+    /// </summary>
+    void ExportOnnx(ModelSpec spec, string folder) =>
+        throw new NotSupportedException($"Model kind '{Kind}' has no ONNX graphs to export.");
+
+    /// <summary>
+    /// Runs the network on prepared inputs and writes every intermediate under its parity fixture's file names
+    /// (<c>slicerbridge model-run</c>, for reproducing model outputs); returns a one-line summary.
+    /// </summary>
+    string RunNetwork(ModelRunRequest request, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Model kind '{Kind}' has no network to run on prepared inputs.");
 }
 
-/// <summary>What ListModels reports about a model.</summary>
-public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes, long CacheBytes = 0);
+/// <summary>What <c>model-run</c> was given: checkpoint, configuration (preset or fixture-style JSON), prepared input, clicks.</summary>
+public sealed record ModelRunRequest(string Checkpoint, string? Config, string? Input, string OutDir, IReadOnlyList<string> Points, string Device = "auto",
+    string Precision = "fp32");
+
+/// <summary>What ListModels reports about a model; <see cref="Device"/> is null until it is loaded.</summary>
+public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes, long CacheBytes = 0, string? Device = null);
 
 /// <summary>An unknown or unloadable model: reported to the client as FAIL with this message.</summary>
 public sealed class ModelUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -113,7 +131,7 @@ public sealed class ModelRegistry : IDisposable
         lock (_gate)
         {
             return _specs.Values.Select(s => _loaded.TryGetValue(s.Name, out var e)
-                ? new ModelInfo(s.Name, s.Kind, e.Model.Description, true, e.Model.WeightBytes, e.Model.CacheBytes)
+                ? new ModelInfo(s.Name, s.Kind, e.Model.Description, true, e.Model.WeightBytes, e.Model.CacheBytes, e.Model.Device)
                 : new ModelInfo(s.Name, s.Kind, s.Checkpoint is null ? s.Kind : $"{s.Kind} ({Path.GetFileName(s.Checkpoint)})", false, 0)).ToList();
         }
     }

@@ -14,13 +14,17 @@ public sealed class SamMed3DCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    private int Run(string checkpoint, string config, string input, string[] points, TextWriter stdout, TextWriter stderr, string model = "sam-med3d") =>
+        ModelRunCommand.Run(Hosting.ModelFactories.BuiltIn(), model, new Inference.Models.ModelRunRequest(checkpoint, config, input, _folder, points, "cpu"),
+            stdout, stderr, CancellationToken.None);
+
     [Fact]
     public void ModelRunReproducesTheFixtureFiles()
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = ModelRunCommand.Run(Path.Combine(FixtureDir, "checkpoint.pth"), Path.Combine(FixtureDir, "fixture.json"),
-            Path.Combine(FixtureDir, "input_crop.npy"), _folder, [], stdout, stderr, CancellationToken.None);
+        int code = Run(Path.Combine(FixtureDir, "checkpoint.pth"), Path.Combine(FixtureDir, "fixture.json"),
+            Path.Combine(FixtureDir, "input_crop.npy"), [], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         string[] names = ["image_embedding.npy", "dense_pe.npy",
             .. Enumerable.Range(1, 3).SelectMany(k => new[] { $"click{k}_sparse.npy", $"click{k}_dense.npy", $"click{k}_lowres_logits.npy", $"click{k}_iou.npy" })];
@@ -51,24 +55,31 @@ public sealed class SamMed3DCliTests : IDisposable
     {
         string ckpt = Path.Combine(FixtureDir, "checkpoint.pth"), cfg = Path.Combine(FixtureDir, "fixture.json"), crop = Path.Combine(FixtureDir, "input_crop.npy");
         var err = new StringWriter();
-        Assert.Equal(0, ModelRunCommand.Run(ckpt, cfg, crop, _folder, ["64,64,64", "10,10,10,0"], TextWriter.Null, err, default));
+        Assert.Equal(0, Run(ckpt, cfg, crop, ["64,64,64", "10,10,10,0"], TextWriter.Null, err));
         Assert.Equal([3, 48], NpyFile.Read(Path.Combine(_folder, "click2_sparse.npy")).Shape);
         Assert.False(File.Exists(Path.Combine(_folder, "click3_sparse.npy")));
 
         err = new StringWriter();
-        Assert.Equal(2, ModelRunCommand.Run(ckpt, cfg, crop, _folder, ["64,64"], TextWriter.Null, err, default));
+        Assert.Equal(2, Run(ckpt, cfg, crop, ["64,64"], TextWriter.Null, err));
         Assert.Contains("--point", err.ToString());
 
         err = new StringWriter();   // the tiny checkpoint does not fit the turbo preset: every mismatch is named
-        Assert.Equal(1, ModelRunCommand.Run(ckpt, "sam-med3d-turbo", crop, _folder, [], TextWriter.Null, err, default));
+        Assert.Equal(1, Run(ckpt, "sam-med3d-turbo", crop, [], TextWriter.Null, err));
         Assert.Contains("does not match the model configuration", err.ToString());
         Assert.Contains("image_encoder.pos_embed", err.ToString());
 
         string small = Path.Combine(_folder, "small.npy");
         NpyFile.WriteFloat32(small, new float[8 * 8 * 8], 8, 8, 8);
         err = new StringWriter();
-        Assert.Equal(2, ModelRunCommand.Run(ckpt, cfg, small, _folder, [], TextWriter.Null, err, default));
+        Assert.Equal(2, Run(ckpt, cfg, small, [], TextWriter.Null, err));
         Assert.Contains("expected (128,128,128)", err.ToString());
+
+        err = new StringWriter();
+        Assert.Equal(2, Run(ckpt, cfg, crop, [], TextWriter.Null, err, model: "growcut"));
+        Assert.Contains("no network to run", err.ToString());
+        err = new StringWriter();
+        Assert.Equal(2, Run(ckpt, cfg, crop, [], TextWriter.Null, err, model: "nnunet"));
+        Assert.Contains("unknown model kind 'nnunet'", err.ToString());
     }
 
     [Fact]

@@ -10,9 +10,9 @@ public sealed class EmbeddingCacheTests
     [Fact]
     public void SecondRequestIsAHitAndLeastRecentlyUsedIsEvictedPastTheBudget()
     {
-        var cache = new EmbeddingCache(budgetBytes: 3 * 8000);
+        var cache = new EmbeddingCache(budgetBytes: 3 * 4000);
         int computed = 0;
-        SamImageEmbedding Make() { computed++; return Embedding(1000); } // 8000 bytes each (channels-first + channel-last copy)
+        SamImageEmbedding Make() { computed++; return Embedding(1000); } // 4000 bytes each
         Assert.False(cache.GetOrCompute("a", Make).Hit);
         Assert.True(cache.GetOrCompute("a", Make).Hit);
         cache.GetOrCompute("b", Make);

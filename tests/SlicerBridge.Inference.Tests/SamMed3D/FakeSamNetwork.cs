@@ -1,4 +1,5 @@
 using SlicerBridge.Inference.Models.SamMed3D;
+using SlicerBridge.Inference.Onnx;
 
 namespace SlicerBridge.Inference.Tests.SamMed3D;
 
@@ -11,6 +12,8 @@ internal sealed class FakeSamNetwork : ISamMed3DNetwork
 {
     public int ImageSize => 128;
     public int LowResSize => 32;
+    public ExecutionChoice Execution { get; } = new(ExecutionDevice.Cpu, null);
+    public ModelPrecision Precision => ModelPrecision.Fp32;
     public double RadiusVoxels { get; init; } = 12;
     public bool Everything { get; init; }
     public int EncodeCalls;
@@ -18,14 +21,14 @@ internal sealed class FakeSamNetwork : ISamMed3DNetwork
     public List<SamPoint[]> DecodedPoints { get; } = [];
     public List<float[]> PromptLogits { get; } = [];
 
-    public SamImageEmbedding EncodeImage(ReadOnlySpan<float> crop, CancellationToken cancellationToken)
+    public SamImageEmbedding EncodeImage(ReadOnlySpan<float> crop, CancellationToken cancellationToken, bool toHost = false)
     {
         Interlocked.Increment(ref EncodeCalls);
         return new SamImageEmbedding(new float[8 * 512], 8, 8);
     }
 
     public SamDecoderOutput Decode(SamImageEmbedding embedding, ReadOnlySpan<SamPoint> points, ReadOnlySpan<float> previousLowResLogits,
-        bool withIntermediates = false)
+        bool withIntermediates = false, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref DecodeCalls);
         lock (DecodedPoints)

@@ -3,19 +3,21 @@ using SlicerBridge.Inference.Checkpoints;
 using SlicerBridge.Inference.IO;
 using SlicerBridge.Inference.Models.SamMed3D;
 using SlicerBridge.Inference.Models.SamMed3D.Pipeline;
+using SlicerBridge.Inference.Onnx;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace SlicerBridge.Inference.Tests.SamMed3D;
 
 /// <summary>
-/// Parity with ../shared/fixtures/sam-med3d-tiny (made with the official model code, PyTorch 1.13, fp32).
-/// Tolerances: 1e-4 absolute on embeddings, prompt embeddings and logits (fp32 with a different summation order
-/// and an erf approximation within 1.5e-7); masks at least 99.9 % equal (a logit within rounding of 0 may flip).
+/// Parity of the ONNX Runtime graphs (CPU provider) with ../shared/fixtures/sam-med3d-tiny (made with the official model
+/// code, PyTorch 1.13, fp32). Tolerances: 1e-4 relative to the largest magnitude of each output (embeddings, prompt
+/// embeddings, dense PE, logits, IoU: fp32 with another summation order, and the padded window's keys in closed form);
+/// masks at least 99.99 % equal (a logit within rounding of 0 may flip).
 /// </summary>
 public sealed class SamMed3DFixtureParityTests(ITestOutputHelper output, SamMed3DFixtureParityTests.Run run) : IClassFixture<SamMed3DFixtureParityTests.Run>
 {
-    private const float Tolerance = 1e-4f;
+    private const float RelativeTolerance = 1e-4f;
 
     /// <summary>Loads the network and runs the fixture's click sequence once for all tests.</summary>
     public sealed class Run
@@ -24,7 +26,7 @@ public sealed class SamMed3DFixtureParityTests(ITestOutputHelper output, SamMed3
         {
             var dir = Path.GetDirectoryName(TestPaths.Fixture("sam-med3d-tiny", "fixture.json"))!;
             Config = SamMed3DConfig.Resolve(Path.Combine(dir, "fixture.json"));
-            Network = SamMed3DNetwork.Load(Path.Combine(dir, "checkpoint.pth"), Config);
+            Network = SamMed3DNetwork.Load(Path.Combine(dir, "checkpoint.pth"), Config, ExecutionDevice.Cpu);
             var crop = NpyFile.Read(Path.Combine(dir, "input_crop.npy")).ToFloat32();
             Embedding = Network.EncodeImage(crop, CancellationToken.None);
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "fixture.json")));
@@ -60,15 +62,16 @@ public sealed class SamMed3DFixtureParityTests(ITestOutputHelper output, SamMed3
             float d = MathF.Abs(expected[i] - actual[i]);
             if (!(d <= max)) { max = d; at = i; }
         }
-        output.WriteLine($"{what}: max abs diff {max:E2} at {at} (range {expected.Min():F3}..{expected.Max():F3})");
-        Assert.True(max <= Tolerance, $"{what}: max abs diff {max} at {at} (expected {expected[at]}, got {actual[at]}) exceeds {Tolerance}");
+        float scale = expected.Max(MathF.Abs);
+        output.WriteLine($"{what}: max abs diff {max:E2} at {at}, {max / scale:E2} of the largest magnitude {scale:F3}");
+        Assert.True(max <= RelativeTolerance * scale, $"{what}: max abs diff {max} at {at} (expected {expected[at]}, got {actual[at]}) exceeds {RelativeTolerance} × {scale}");
     }
 
     [Fact]
     public void ImageEmbeddingMatches() => AssertClose("image_embedding", _run.Expected("image_embedding.npy"), _run.Embedding.Data);
 
     [Fact]
-    public void DensePositionalEncodingMatches() => AssertClose("dense_pe", _run.Expected("dense_pe.npy"), _run.Network.DensePeChannelsFirst());
+    public void DensePositionalEncodingMatches() => AssertClose("dense_pe", _run.Expected("dense_pe.npy"), _run.Clicks[0].DensePe);
 
     [Theory]
     [InlineData(1)]
@@ -96,6 +99,6 @@ public sealed class SamMed3DFixtureParityTests(ITestOutputHelper output, SamMed3
         double fraction = (double)equal / expected.Length;
         output.WriteLine($"click{click}_mask: {fraction:P4} equal, {ones} foreground voxels expected");
         Assert.True(ones > 0 && ones < expected.Length, "the fixture mask should be neither empty nor full");
-        Assert.True(fraction >= 0.999, $"click{click} mask: only {fraction:P3} of voxels equal");
+        Assert.True(fraction >= 0.9999, $"click{click} mask: only {fraction:P4} of voxels equal");
     }
 }

@@ -75,6 +75,16 @@ public sealed record SamMed3DConfig
         return config;
     }
 
+    /// <summary>The configuration in the fixture's <c>config</c> form (the names of the official builder).</summary>
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["image_size"] = ImageSize, ["patch_size"] = PatchSize, ["window_size"] = WindowSize, ["embed_dim"] = EmbedDim,
+        ["depth"] = Depth, ["num_heads"] = NumHeads, ["global_attn_indexes"] = new System.Text.Json.Nodes.JsonArray([.. GlobalAttnIndexes.Select(i => (System.Text.Json.Nodes.JsonNode)i)]),
+        ["prompt_embed_dim"] = PromptEmbedDim, ["mask_in_chans"] = MaskInChans, ["decoder_depth"] = DecoderDepth,
+        ["decoder_heads"] = DecoderHeads, ["decoder_mlp_dim"] = DecoderMlpDim, ["num_multimask_outputs"] = NumMultimaskOutputs,
+        ["iou_head_depth"] = IouHeadDepth, ["iou_head_hidden_dim"] = IouHeadHiddenDim,
+    };
+
     public void Validate()
     {
         void Require(bool ok, string what) { if (!ok) throw new FormatException(what); }

@@ -1,0 +1,10 @@
+# SlicerExtensionCPack.cmake packages only when EXTENSION_NAME equals PROJECT_NAME and needs the metadata.
+if(NOT "${EXTENSION_NAME}" STREQUAL "${PROJECT_NAME}")
+  message(FATAL_ERROR "EXTENSION_NAME [${EXTENSION_NAME}] differs from PROJECT_NAME [${PROJECT_NAME}]: Slicer would skip packaging")
+endif()
+foreach(var EXTENSION_HOMEPAGE EXTENSION_CATEGORY EXTENSION_DESCRIPTION EXTENSION_ICONURL EXTENSION_DEPENDS)
+  if("${${var}}" STREQUAL "")
+    message(FATAL_ERROR "${var} is empty")
+  endif()
+endforeach()
+file(APPEND "${CMAKE_BINARY_DIR}/layout.txt" "package ${EXTENSION_NAME} depends ${EXTENSION_DEPENDS}\n")

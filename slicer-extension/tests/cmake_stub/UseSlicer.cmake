@@ -1,0 +1,27 @@
+# Like UseSlicer.cmake: EXTENSION_NAME defaults to the project name.
+if(NOT DEFINED EXTENSION_NAME)
+  set(EXTENSION_NAME ${PROJECT_NAME})
+endif()
+file(APPEND "${CMAKE_BINARY_DIR}/layout.txt" "extension ${EXTENSION_NAME} ${CMAKE_CURRENT_SOURCE_DIR}\n")
+
+function(_slicerbridge_require_files kind)
+  foreach(file ${ARGN})
+    if(NOT EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${file}" AND NOT EXISTS "${file}")
+      message(FATAL_ERROR "${kind} ${file} listed in ${CMAKE_CURRENT_SOURCE_DIR}/CMakeLists.txt does not exist")
+    endif()
+  endforeach()
+endfunction()
+
+function(slicerMacroBuildScriptedModule)
+  cmake_parse_arguments(M "WITH_GENERIC_TESTS" "NAME" "SCRIPTS;RESOURCES" ${ARGN})
+  _slicerbridge_require_files(script ${M_SCRIPTS})
+  _slicerbridge_require_files(resource ${M_RESOURCES})
+  list(LENGTH M_SCRIPTS n)
+  file(APPEND "${CMAKE_BINARY_DIR}/layout.txt" "module ${M_NAME} ${n}\n")
+endfunction()
+
+function(slicer_add_python_unittest)
+  cmake_parse_arguments(T "" "SCRIPT" "" ${ARGN})
+  _slicerbridge_require_files(unittest ${T_SCRIPT})
+  file(APPEND "${CMAKE_BINARY_DIR}/layout.txt" "unittest ${T_SCRIPT}\n")
+endfunction()
