@@ -10,6 +10,9 @@ internal static class PickleAttacks
             new PickleOps().EmptyDict().Put(0).Str("a").Get(0).SetItem().Stop()), "contains itself"),
         new("pickle", "dict-contains-itself-through-model-run", dir => HostileCorpus.ModelRun(dir,
             HostileCorpus.Write(dir, "self.pth", PickleOps.Archive(new PickleOps().EmptyDict().Put(0).Str("a").Get(0).SetItem().Stop()))), "contains itself"),
+        new("pickle", "dict-contains-itself-through-export-onnx", dir => ["cli", "export-onnx", "--checkpoint",
+            HostileCorpus.Write(dir, "self.pth", PickleOps.Archive(new PickleOps().EmptyDict().Put(0).Str("a").Get(0).SetItem().Stop())),
+            "--out", Path.Combine(dir, "onnx")], "contains itself"),
         // 200,000 nested dicts: also a stack overflow before.
         new("pickle", "dicts-nested-200k-deep", dir => Checkpoint(dir, Nested(200_000)), "nested more than 64 deep", RssBudgetMb: 256, SecondsBudget: 30),
         // 40 levels of a dict holding the level below twice: 2^40 paths from a 1.6 KB file ("billion laughs").
