@@ -49,10 +49,10 @@ public static class ModelRunCommand
             return SegmentCommand.ExitOk;
         }
         catch (OperationCanceledException) { stderr.WriteLine("error: cancelled"); return SegmentCommand.ExitCancelled; }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException or CheckpointException or NpyFormatException
-                                      or JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
-            stderr.WriteLine($"error: {ex.Message}");
+            // Bad files and models (CliErrors.IsInputProblem) and anything unforeseen alike: one line, no stack trace.
+            stderr.WriteLine($"error: {CliErrors.Describe(ex)}");
             return ex is ArgumentException or FormatException or NotSupportedException ? SegmentCommand.ExitUsage : SegmentCommand.ExitFailed;
         }
     }

@@ -14,7 +14,8 @@ public sealed record SegmentArguments(
     string? Config = null,
     string? Roi = null,
     string Device = "auto",
-    string Precision = "fp32");
+    string Precision = "fp32",
+    long? MaxVoxels = null);
 
 /// <summary>Bad command-line input, reported as "error: ..." with exit code 2.</summary>
 public sealed class SegmentUsageException(string message) : Exception(message);

@@ -38,12 +38,14 @@ public static class SegmentCommand
         var roi = new Option<string?>("--roi") { Description = "Region of interest: two opposite RAS corners R1,A1,S1,R2,A2,S2 (mm)" };
         var precision = new Option<string>("--precision") { Description = "Arithmetic precision of a model with weights: fp32 (default) or fp16 (GPUs)", DefaultValueFactory = _ => "fp32" };
         var device = new Option<string>("--device") { Description = $"Where a model with weights runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };
+        var maxVoxels = new Option<long?>("--max-voxels") { Description = $"Largest volume read, in voxels (default {VolumeReadLimits.Default.MaxVoxels}: 2 GiB of float32)" };
 
         var command = new Command("segment", "Segment a volume file from clicks and write the mask");
-        foreach (var option in new Option[] { input, output, points, model, checkpoint, config, roi, device, precision }) command.Add(option);
+        foreach (var option in new Option[] { input, output, points, model, checkpoint, config, roi, device, precision, maxVoxels }) command.Add(option);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new SegmentArguments(parse.GetRequiredValue(input), parse.GetRequiredValue(output), parse.GetValue(points) ?? [],
-                parse.GetValue(model) ?? "growcut", parse.GetValue(checkpoint), parse.GetValue(config), parse.GetValue(roi), parse.GetValue(device) ?? "auto", parse.GetValue(precision) ?? "fp32"),
+                parse.GetValue(model) ?? "growcut", parse.GetValue(checkpoint), parse.GetValue(config), parse.GetValue(roi), parse.GetValue(device) ?? "auto", parse.GetValue(precision) ?? "fp32",
+                parse.GetValue(maxVoxels)),
             factories, Console.Out, Console.Error, cancellationToken));
         return command;
     }
@@ -57,7 +59,7 @@ public static class SegmentCommand
         {
             var plan = Validate(arguments);
             var clock = Stopwatch.StartNew();
-            Volume volume = VolumeFile.Read(arguments.Input);
+            Volume volume = VolumeFile.Read(arguments.Input, plan.Limits);
             double readMs = clock.Elapsed.TotalMilliseconds;
 
             IModelFactory[] factories = [new GrowCutModelFactory(), .. extraFactories.Where(f => !f.Kind.Equals("growcut", StringComparison.OrdinalIgnoreCase))];
@@ -92,14 +94,14 @@ public static class SegmentCommand
         }
         catch (SegmentUsageException ex) { return Fail(stderr, ex.Message, ExitUsage); }
         catch (OperationCanceledException) { return Fail(stderr, "cancelled", ExitCancelled); }
-        catch (Exception ex) when (ex is VolumeFormatException or SegmentationException or ModelUnavailableException
-                                      or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        catch (Exception ex)
         {
-            return Fail(stderr, ex.Message, ExitFailed);
+            // Bad files and models (CliErrors.IsInputProblem) and anything unforeseen alike: one line, no stack trace.
+            return Fail(stderr, CliErrors.Describe(ex), ExitFailed);
         }
     }
 
-    private sealed record Plan(IReadOnlyList<PromptPoint> Points, RoiBox? Roi);
+    private sealed record Plan(IReadOnlyList<PromptPoint> Points, RoiBox? Roi, VolumeReadLimits Limits);
 
     private static Plan Validate(SegmentArguments a)
     {
@@ -120,13 +122,15 @@ public static class SegmentCommand
         catch (ArgumentException ex) { throw new SegmentUsageException($"--device: {ex.Message}"); }
         try { ModelPrecisionNames.Parse(a.Precision); }
         catch (ArgumentException ex) { throw new SegmentUsageException($"--precision: {ex.Message}"); }
+        if (a.MaxVoxels is < 1) throw new SegmentUsageException($"--max-voxels {a.MaxVoxels} must be positive.");
         var points = a.Points.Select(SegmentArgumentParser.ParsePoint).ToList();
-        return new Plan(points, a.Roi is null ? null : SegmentArgumentParser.ParseRoi(a.Roi));
+        var limits = a.MaxVoxels is { } max ? VolumeReadLimits.Default with { MaxVoxels = max } : VolumeReadLimits.Default;
+        return new Plan(points, a.Roi is null ? null : SegmentArgumentParser.ParseRoi(a.Roi), limits);
     }
 
     private static int Fail(TextWriter stderr, string message, int code)
     {
-        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine($"error: {CliErrors.OneLine(message)}");
         return code;
     }
 }

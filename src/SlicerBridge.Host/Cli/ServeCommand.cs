@@ -7,11 +7,11 @@ namespace SlicerBridge.Host.Cli;
 
 /// <summary>
 /// <c>slicerbridge [serve] [--port N] [--bind ADDR] [--model NAME] [--allow CIDR]... [--Section:Key=value]...</c>:
-/// runs the OpenIGTLink server until Ctrl+C / SIGTERM. Exit codes: 0 stopped cleanly, 2 invalid configuration.
+/// runs the OpenIGTLink server until Ctrl+C / SIGTERM. Exit codes: 0 stopped cleanly, 1 the host failed, 2 invalid configuration.
 /// </summary>
 public static class ServeCommand
 {
-    public const int ExitOk = 0, ExitConfiguration = 2;
+    public const int ExitOk = 0, ExitFailed = 1, ExitConfiguration = 2;
 
     /// <summary>The serve options, shared by the root command (serve is the default).</summary>
     public sealed class ServeOptions
@@ -72,7 +72,7 @@ public static class ServeCommand
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
         {
-            await stderr.WriteLineAsync($"slicerbridge: invalid configuration: {ex.Message}");
+            await stderr.WriteLineAsync($"slicerbridge: invalid configuration: {CliErrors.OneLine(ex.Message)}");
             return ExitConfiguration;
         }
         using (host)
@@ -91,6 +91,13 @@ public static class ServeCommand
             {
                 await stderr.WriteLineAsync("slicerbridge: " + ex.Message);
                 return ExitConfiguration;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Models load on first use and a broken checkpoint is answered to the client that asked for it; what
+                // still reaches here stopped the host: one line, the log has the details.
+                await stderr.WriteLineAsync("slicerbridge: " + CliErrors.Describe(ex));
+                return ExitFailed;
             }
         }
         return ExitOk;

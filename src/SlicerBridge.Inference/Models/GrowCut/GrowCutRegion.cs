@@ -17,7 +17,9 @@ public sealed record GrowCutRegion(int I0, int J0, int K0, int I1, int J1, int K
     public int PadI => SizeI + 2;
     public int PadJ => SizeJ + 2;
     public int PadK => SizeK + 2;
-    public int PaddedCount => checked(PadI * PadJ * PadK);
+    /// <summary>Voxels of the padded box; a box too large for one buffer (a degenerate grid, a huge ROI) is a segmentation error.</summary>
+    public int PaddedCount => (long)PadI * PadJ * PadK is var n && n <= Array.MaxLength ? (int)n
+        : throw new SegmentationException($"The work region {SizeI}x{SizeJ}x{SizeK} is too large for GrowCut; draw a smaller ROI.");
 
     /// <summary>Padded flat index of volume voxel (i,j,k), which must lie in the region.</summary>
     public int PaddedIndex(int i, int j, int k) => ((k - K0 + 1) * PadJ + (j - J0 + 1)) * PadI + (i - I0 + 1);
