@@ -17,13 +17,26 @@ public sealed class CtSam3DModelFactory : IModelFactory
         ArgumentNullException.ThrowIfNull(spec);
         if (string.IsNullOrEmpty(spec.Checkpoint))
             throw new ArgumentException($"Model '{spec.Name}' (ct-sam3d) needs a checkpoint: the official params.pth (ModelScope xiuan123/CT-SAM3D) or a .safetensors export.");
+        RequireFp32(spec.Precision);
         var device = ExecutionDevice.Parse(spec.Device);
         var (config, pipeline) = CtSam3DPresets.Resolve(spec.Config);
         var network = CtSam3DNetwork.Load(spec.Checkpoint, config, device);
         return new CtSam3DModel(spec.Name, network, pipeline, Path.GetFileName(spec.Checkpoint));
     }
 
-    public string RunNetwork(ModelRunRequest request, CancellationToken cancellationToken) => CtSam3DModelRun.Run(request, cancellationToken);
+    public string RunNetwork(ModelRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RequireFp32(request.Precision);
+        return CtSam3DModelRun.Run(request, cancellationToken);
+    }
+
+    /// <summary>The CT-SAM3D graphs are built in fp32 only (no fp16 variant yet): any other precision is refused, not ignored.</summary>
+    private static void RequireFp32(string precision)
+    {
+        if (ModelPrecisionNames.Parse(precision) != ModelPrecision.Fp32)
+            throw new ArgumentException($"ct-sam3d runs in fp32 only; precision '{precision}' is not available for it.");
+    }
 
     public void ExportOnnx(ModelSpec spec, string folder)
     {
