@@ -1,5 +1,6 @@
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.GrowCut;
+using SlicerBridge.Inference.Models.SamMed2D;
 using SlicerBridge.Inference.Models.SamMed3D;
 
 namespace SlicerBridge.Host.Hosting;
@@ -11,5 +12,6 @@ public static class ModelFactories
     [
         new GrowCutModelFactory(),
         new SamMed3DModelFactory(),
+        new SamMed2DModelFactory(),
     ];
 }
