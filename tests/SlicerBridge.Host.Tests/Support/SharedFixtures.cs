@@ -7,6 +7,8 @@ internal static class SharedFixtures
 
     public static string SamMed3DTiny(string file) => Path.Combine(Folder, "fixtures", "sam-med3d-tiny", file);
 
+    public static string SamMed2DTiny(string file) => Path.Combine(Folder, "fixtures", "sam-med2d-tiny", file);
+
     private static string FindShared()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

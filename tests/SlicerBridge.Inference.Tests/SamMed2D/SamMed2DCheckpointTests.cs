@@ -34,7 +34,7 @@ public sealed class SamMed2DCheckpointTests
         string copy = Path.Combine(Path.GetTempPath(), $"sb-sam2d-{Guid.NewGuid():N}.pth");
         try
         {
-            using var checkpoint = CheckpointReader.Open(SamMed2DFixture.ModelOnlyCopy(TestPaths.Fixture(SamMed2DFixture.Family, "checkpoint.pth"), copy));
+            using var checkpoint = CheckpointReader.Open(ModelOnlyCheckpoint.Write(TestPaths.Fixture(SamMed2DFixture.Family, "checkpoint.pth"), copy));
             var expected = SamMed2DCheckpointLayout.Expected(config).ToList();
             Assert.Equal(226, expected.Count);
             Assert.Equal(1_322_666L, expected.Sum(x => x.Shape.Aggregate(1L, (a, b) => a * b)));
