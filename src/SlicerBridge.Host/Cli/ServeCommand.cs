@@ -23,10 +23,11 @@ public static class ServeCommand
         public Option<int?> Parallelism { get; } = new("--parallelism") { Description = "Concurrent segmentations (default cores/2, at least 1)" };
         public Option<int?> QueueCapacity { get; } = new("--queue-capacity") { Description = "Pending requests before clients are told 'busy'" };
         public Option<string?> Device { get; } = new("--device") { Description = "Where models with weights run: auto (CUDA when available, else CPU), cpu, cuda[:N], tensorrt[:N], coreml" };
+        public Option<string[]> StreamFrom { get; } = new("--stream-from") { Description = "Frame source to relay live 2-D frames from, HOST:PORT (e.g. PlusServer); repeat for more" };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Port, Bind, Model, Allow, Parallelism, QueueCapacity, Device }) command.Add(option);
+            foreach (var option in new Option[] { Port, Bind, Model, Allow, Parallelism, QueueCapacity, Device, StreamFrom }) command.Add(option);
             command.TreatUnmatchedTokensAsErrors = false; // --Section:Key=value goes to the configuration
             command.SetAction((parse, token) => RunAsync(ToConfiguration(parse), Console.Error, token));
         }
@@ -43,6 +44,8 @@ public static class ServeCommand
             if (parse.GetValue(Parallelism) is { } p) overrides["Scheduling:Parallelism"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(QueueCapacity) is { } q) overrides["Scheduling:QueueCapacity"] = q.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(Device) is { } device) overrides["Models:Device"] = device;
+            if (parse.GetValue(StreamFrom) is { Length: > 0 } sources)
+                for (int i = 0; i < sources.Length; i++) overrides[$"{Streaming.StreamingOptions.Section}:Sources:{i}"] = sources[i];
             return ([.. parse.UnmatchedTokens], overrides);
         }
     }

@@ -7,6 +7,7 @@ using SlicerBridge.Host.Configuration;
 using SlicerBridge.Host.Networking;
 using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Streaming;
 using SlicerBridge.Inference.Models;
 
 namespace SlicerBridge.Host.Hosting;
@@ -57,6 +58,9 @@ public static class BridgeHostBuilder
         builder.Services.AddHostedService<InferenceWorkerService>();
         builder.Services.AddSingleton<PrepareWorkerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PrepareWorkerService>());
+        builder.Services.AddOptions<StreamingOptions>().Bind(builder.Configuration.GetSection(StreamingOptions.Section));
+        builder.Services.AddSingleton<StreamRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRelay>());
         builder.Services.AddSingleton<TcpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TcpListenerService>());
         return builder;
