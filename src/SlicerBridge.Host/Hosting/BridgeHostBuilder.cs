@@ -58,7 +58,8 @@ public static class BridgeHostBuilder
         builder.Services.AddHostedService<InferenceWorkerService>();
         builder.Services.AddSingleton<PrepareWorkerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PrepareWorkerService>());
-        builder.Services.AddOptions<StreamingOptions>().Bind(builder.Configuration.GetSection(StreamingOptions.Section));
+        builder.Services.AddOptions<StreamingOptions>().Bind(builder.Configuration.GetSection(StreamingOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StreamingOptions>, StreamingOptionsValidator>();
         builder.Services.AddSingleton<StreamRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRelay>());
         builder.Services.AddSingleton<TcpListenerService>();

@@ -41,8 +41,6 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var problems = _options.Validate().ToList();
-        if (problems.Count > 0) throw new InvalidOperationException("Invalid streaming configuration: " + string.Join(" ", problems));
         _stop = new CancellationTokenSource();
         foreach (var text in _options.Sources.Distinct(StringComparer.OrdinalIgnoreCase))
         {
@@ -57,7 +55,12 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
         switch (message)
         {
             case ImageMessage image:
-                StreamFor(image.DeviceName, source).Offer(image);   // the stream owns it now
+                if (StreamFor(image.DeviceName, source) is { } live) live.Offer(image);   // the stream owns it now
+                else
+                {
+                    _logger.LogWarning("Frame source {Source}: IMAGE '{Device}' ignored, already following {MaxStreams} devices", source.Endpoint, image.DeviceName, _options.MaxStreams);
+                    image.Dispose();
+                }
                 break;
             case TransformMessage transform:
                 using (transform)
@@ -70,12 +73,15 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
         }
     }
 
-    private LiveStream StreamFor(string device, UpstreamFrameSource? source)
+    private LiveStream? StreamFor(string device, UpstreamFrameSource? source)
     {
         lock (_gate)
         {
             if (!_streams.TryGetValue(device, out var stream))
+            {
+                if (_streams.Count >= _options.MaxStreams) return null;
                 _streams[device] = stream = new LiveStream(device, _options, _logger);
+            }
             if (source is not null) stream.Source = source;
             return stream;
         }
@@ -103,8 +109,14 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
         }
         var subscription = new StreamSubscription(subscriber, modelName, lease, sam.Predictor, _options.Tracking);
         subscription.Prompt(request.Box, request.Points);
+        var stream = StreamFor(request.Device, null);
+        if (stream is null)
+        {
+            subscription.Dispose();
+            throw new ArgumentException($"The server already follows {_options.MaxStreams} streams (Streaming:MaxStreams).");
+        }
         foreach (var other in Streams().Where(s => s.Device != request.Device)) other.Unsubscribe(subscriber); // one stream per client
-        StreamFor(request.Device, null).Subscribe(subscription);
+        stream.Subscribe(subscription);
         _logger.LogInformation("Client {Client} started stream {Device} with {Model}", subscriber.Name, request.Device, modelName);
     }
 

@@ -26,6 +26,9 @@ public sealed class StreamingOptions
     /// <summary>Fraction of the previous mask's size added on every side of the box that prompts the next frame.</summary>
     public double TrackingBoxMargin { get; set; } = 0.1;
 
+    /// <summary>Most IMAGE devices followed at once (a source naming more is not given more loops).</summary>
+    public int MaxStreams { get; set; } = 32;
+
     /// <summary>Largest frame (pixels) a stream processes; larger IMAGEs are skipped with a warning.</summary>
     public long MaxFramePixels { get; set; } = 4096L * 4096;
 
@@ -40,5 +43,16 @@ public sealed class StreamingOptions
         if (!float.IsFinite(TrackingMinScore)) yield return "Streaming:TrackingMinScore must be a finite IoU threshold.";
         if (!(TrackingBoxMargin >= 0 && TrackingBoxMargin <= 2)) yield return "Streaming:TrackingBoxMargin must be within [0, 2].";
         if (MaxFramePixels < 1) yield return "Streaming:MaxFramePixels must be positive.";
+        if (MaxStreams < 1) yield return "Streaming:MaxStreams must be positive.";
+    }
+}
+
+/// <summary>Fails start-up with every problem of the Streaming section (serve prints them and exits 2).</summary>
+public sealed class StreamingOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<StreamingOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, StreamingOptions options)
+    {
+        var problems = options.Validate().ToList();
+        return problems.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
     }
 }

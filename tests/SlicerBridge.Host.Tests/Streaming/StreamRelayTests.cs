@@ -188,6 +188,16 @@ public sealed class StreamRelayTests : IAsyncDisposable
         Assert.Equal(new StreamEndpoint("plus.local", 18944), StreamEndpoint.Parse("plus.local:18944"));
     }
 
+    [Fact]
+    public async Task A_bad_stream_source_stops_start_up_with_a_message()
+    {
+        var stderr = new StringWriter();
+        var overrides = new Dictionary<string, string?> { ["Server:Port"] = "0", ["Streaming:Sources:0"] = "plus-without-port" };
+        int code = await SlicerBridge.Host.Cli.ServeCommand.RunAsync(([], overrides), stderr, default);
+        Assert.Equal(SlicerBridge.Host.Cli.ServeCommand.ExitConfiguration, code);
+        Assert.Contains("not HOST:PORT", stderr.ToString());
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var d in _owned) await d.DisposeAsync();
