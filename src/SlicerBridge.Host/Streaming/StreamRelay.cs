@@ -25,6 +25,7 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
     private readonly List<(UpstreamFrameSource Source, Task Run)> _sources = [];
     private readonly object _gate = new();
     private CancellationTokenSource? _stop;
+    private int _stopped, _disposed;
 
     public StreamRelay(IOptions<StreamingOptions> options, IOptions<BridgeOptions> bridge, ModelRegistry models, ILogger<StreamRelay> logger)
     {
@@ -152,9 +153,10 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
         })]),
     };
 
+    /// <summary>Stops the sources and streams; idempotent (the host stops it, then the container disposes it, once per registration).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stop is null) return;
+        if (_stop is null || Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_sources.Select(s => s.Run)).WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var stream in Streams()) await stream.DisposeAsync().ConfigureAwait(false);
@@ -164,6 +166,6 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _stop?.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _stop?.Dispose();
     }
 }
