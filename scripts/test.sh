@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of SlicerBridge: dotnet (xunit), C++ (ctest, OpenIGTLink interop peers), Python (slicer-extension).
-# Installs its own prerequisites on Debian (libopenigtlink-dev, cmake, g++, python3-numpy) when missing.
+# Installs its own prerequisites on Debian (libopenigtlink-dev, cmake, g++, python3-numpy, haproxy) when missing.
 # Ends with the plain line "N passed, N failed" summed over all runners; exits non-zero on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +14,7 @@ need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v g++ >/dev/null || need+=(g++)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy) # deploy/haproxy test (two servers behind it)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing test prerequisites: ${need[*]}"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

@@ -221,7 +221,7 @@ class PositionEmbeddingRandom3D(nn.Module):
 
     def forward(self, size):
         x, y, z = size
-        grid = torch.ones((x, y, z), dtype=torch.float32)
+        grid = torch.ones((x, y, z), dtype=self.positional_encoding_gaussian_matrix.dtype)
         y_embed = (grid.cumsum(dim=0) - 0.5) / x
         x_embed = (grid.cumsum(dim=1) - 0.5) / y
         z_embed = (grid.cumsum(dim=2) - 0.5) / z
@@ -234,7 +234,7 @@ class PositionEmbeddingRandom3D(nn.Module):
         coords[:, :, 0] = coords[:, :, 0] / image_size[0]
         coords[:, :, 1] = coords[:, :, 1] / image_size[1]
         coords[:, :, 2] = coords[:, :, 2] / image_size[2]
-        return self._pe_encoding(coords.to(torch.float))
+        return self._pe_encoding(coords.to(self.positional_encoding_gaussian_matrix.dtype))  # float32 in the official code; float64 in the reference run
 
 
 class PromptEncoder3D(nn.Module):
@@ -544,7 +544,8 @@ def turbo_parity(out, seed):
                 p.mul_(8.0)
     model.eval()
     os.makedirs(out, exist_ok=True)
-    torch.save({"model_state_dict": model.state_dict()}, os.path.join(out, "turbo.pth"))
+    if not os.path.exists(os.path.join(out, "turbo.pth")):
+        torch.save({"model_state_dict": model.state_dict()}, os.path.join(out, "turbo.pth"))
     gen = torch.Generator().manual_seed(seed + 1)
     image = torch.randn((1, 1, 128, 128, 128), generator=gen)
     np.save(os.path.join(out, "input_crop.npy"), image[0, 0].numpy())
@@ -552,8 +553,10 @@ def turbo_parity(out, seed):
         json.dump({"config": TURBO_CONFIG, "clicks": [{"points": [c[0] for c in PARITY_CLICKS[:k]], "labels": [c[1] for c in PARITY_CLICKS[:k]]}
                                                       for k in (1, 2, 3)]}, f, indent=1)
     for dtype, sub in ((torch.float32, "fp32"), (torch.float64, "fp64")):
-        m = model.to(dtype)
         folder = os.path.join(out, sub)
+        if os.path.exists(os.path.join(folder, "click3_mask.npy")):
+            continue  # deterministic (same seed): an earlier run wrote it
+        m = model.to(dtype)
         os.makedirs(folder, exist_ok=True)
         with torch.no_grad():
             embedding = m.image_encoder(image.to(dtype))

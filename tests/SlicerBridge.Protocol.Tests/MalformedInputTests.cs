@@ -21,7 +21,7 @@ public class MalformedInputTests
 
     private static byte[] Recrc(byte[] bytes)
     {
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(IgtlHeaderLayout.CrcOffset), Crc64.Compute(bytes.AsSpan(IgtlHeaderLayout.Size)));
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(IgtlHeaderLayout.CrcOffset), IgtlCrc.Compute(bytes.AsSpan(IgtlHeaderLayout.Size)));
         return bytes;
     }
 

@@ -11,7 +11,7 @@ public class StreamedSkipTests
 {
     private static byte[] Frame(string type, string device, byte[] body, bool corruptCrc = false)
     {
-        var header = new IgtlHeader(1, type, device, default, (ulong)body.Length, Crc64.Compute(body) ^ (corruptCrc ? 1UL : 0UL));
+        var header = new IgtlHeader(1, type, device, default, (ulong)body.Length, IgtlCrc.Compute(body) ^ (corruptCrc ? 1UL : 0UL));
         var bytes = new byte[IgtlHeaderLayout.Size + body.Length];
         header.Encode(bytes);
         body.CopyTo(bytes, IgtlHeaderLayout.Size);

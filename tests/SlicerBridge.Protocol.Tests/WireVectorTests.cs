@@ -26,19 +26,57 @@ public class WireVectorTests
 
     [Fact]
     public void Crc64CheckValue() =>
-        Assert.Equal(0x6C40DF5F0B497347UL, Crc64.Compute(Encoding.ASCII.GetBytes("123456789")));
+        Assert.Equal(0x6C40DF5F0B497347UL, IgtlCrc.Compute(Encoding.ASCII.GetBytes("123456789")));
+
+    /// <summary>The bit-serial definition (MSB-first, init 0, no final XOR), as the OpenIGTLink specification states it.</summary>
+    private static ulong BitSerialCrc64(ReadOnlySpan<byte> data)
+    {
+        const ulong polynomial = 0x42F0E1EBA9EA3693UL;
+        ulong crc = 0;
+        foreach (byte b in data)
+        {
+            crc ^= (ulong)b << 56;
+            for (int bit = 0; bit < 8; bit++) crc = (crc & (1UL << 63)) != 0 ? (crc << 1) ^ polynomial : crc << 1;
+        }
+        return crc;
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex) { Memory = memory; RunningIndex = runningIndex; }
+        public Segment Append(ReadOnlyMemory<byte> memory) { var next = new Segment(memory, RunningIndex + Memory.Length); Next = next; return next; }
+    }
+
+    /// <summary><paramref name="data"/> as a sequence of segments of <paramref name="size"/> bytes (the last one shorter).</summary>
+    private static ReadOnlySequence<byte> Segmented(byte[] data, int size)
+    {
+        var first = new Segment(data.AsMemory(0, Math.Min(size, data.Length)), 0);
+        var last = first;
+        for (int at = size; at < data.Length; at += size) last = last.Append(data.AsMemory(at, Math.Min(size, data.Length - at)));
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
 
     [Fact]
-    public void Crc64SlicedEqualsBytewiseForEverySplitAndLength()
+    public void Crc64EqualsTheDefinitionForEverySplitAndLength()
     {
         var data = new byte[1000];
         new Random(7).NextBytes(data);
-        ulong bytewise = 0;
-        foreach (byte b in data) bytewise = Crc64.Compute([b], bytewise);
-        Assert.Equal(bytewise, Crc64.Compute(data));
+        for (int length = 0; length < 300; length += 7)
+            Assert.Equal(BitSerialCrc64(data.AsSpan(0, length)), IgtlCrc.Compute(data.AsSpan(0, length)));
+        ulong whole = BitSerialCrc64(data);
+        Assert.Equal(whole, IgtlCrc.Compute(data));
+        var bytewise = new System.IO.Hashing.Crc64();
+        foreach (byte b in data) bytewise.Append([b]);
+        Assert.Equal(whole, bytewise.GetCurrentHashAsUInt64());
         for (int split = 0; split < 40; split++)
-            Assert.Equal(bytewise, Crc64.Compute(data.AsSpan(split), Crc64.Compute(data.AsSpan(0, split))));
-        Assert.Equal(0UL, Crc64.Compute([]));
+        {
+            var two = new System.IO.Hashing.Crc64();
+            two.Append(data.AsSpan(0, split));
+            two.Append(data.AsSpan(split));
+            Assert.Equal(whole, two.GetCurrentHashAsUInt64());
+            Assert.Equal(whole, IgtlCrc.Compute(Segmented(data, split + 1)));
+        }
+        Assert.Equal(0UL, IgtlCrc.Compute([]));
     }
 
     [Fact]
@@ -78,7 +116,7 @@ public class WireVectorTests
         Assert.Equal(expectedHeaderStart, Convert.ToHexString(bytes, 0, 50).ToLowerInvariant());
         Assert.Equal(58 + 31, bytes.Length);
         var header = IgtlHeader.Decode(bytes);
-        Assert.Equal(Crc64.Compute(bytes.AsSpan(58)), header.Crc);
+        Assert.Equal(IgtlCrc.Compute(bytes.AsSpan(58)), header.Crc);
         Assert.Equal(("STATUS", "Dev", (ushort)1, 31UL), (header.MessageType, header.DeviceName, header.Version, header.BodySize));
     }
 

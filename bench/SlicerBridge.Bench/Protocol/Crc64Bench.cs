@@ -3,7 +3,7 @@ using SlicerBridge.Protocol;
 
 namespace SlicerBridge.Bench.Protocol;
 
-/// <summary>CRC-64/ECMA-182 throughput: ours vs the C++ library's crc64 (via igtl_peer) in the same run.</summary>
+/// <summary>CRC-64/ECMA-182 throughput: ours (System.IO.Hashing.Crc64) vs the C++ library's crc64 (via igtl_peer) in the same run.</summary>
 public sealed class Crc64Bench : IBenchCommand
 {
     public string Name => "crc64";
@@ -15,13 +15,13 @@ public sealed class Crc64Bench : IBenchCommand
         int reps = args.Length > 1 ? int.Parse(args[1]) : 5;
         var data = new byte[mib << 20];
         for (int i = 0; i < data.Length; i++) data[i] = (byte)((uint)i * 2654435761u >> 13);
-        Crc64.Compute(data.AsSpan(0, 1 << 20)); // warm-up (tables, JIT)
+        IgtlCrc.Compute(data.AsSpan(0, 1 << 20)); // warm-up (tables, JIT)
         double best = 0;
         ulong crc = 0;
         for (int r = 0; r < reps; r++)
         {
             var sw = Stopwatch.StartNew();
-            crc = Crc64.Compute(data);
+            crc = IgtlCrc.Compute(data);
             best = Math.Max(best, data.Length / sw.Elapsed.TotalSeconds / 1e9);
         }
         Console.WriteLine($"ours   crc64 best of {reps}: {best:F3} GB/s over {mib} MiB ({crc:x16})");

@@ -15,6 +15,9 @@ namespace SlicerBridge.Bench.Server;
 /// <summary>
 /// Click-to-labelmap latency over loopback (POINT sent → labelmap IMAGE received) with GrowCut on a 256x256x200
 /// int16 phantom and an 80 mm ROI, then throughput with concurrent clients: [clicks=20] [clients=8] [clicksPerClient=4].
+/// With a SAM-Med3D checkpoint as 4th argument (and optionally a device as 5th), the model is SAM-Med3D instead: the first
+/// click on the first scan (model load + encoder + decoder), clicks with the cached embedding, and the first click on a
+/// new scan with the model loaded.
 /// </summary>
 public sealed class ServerLatencyBench : IBenchCommand
 {
@@ -24,6 +27,7 @@ public sealed class ServerLatencyBench : IBenchCommand
     public int Run(string[] args)
     {
         int clicks = Arg(args, 0, 20), clients = Arg(args, 1, 8), perClient = Arg(args, 2, 4);
+        if (args.Length > 3) return RunSamAsync(clicks, args[3], args.Length > 4 ? args[4] : "cpu").GetAwaiter().GetResult();
         return RunAsync(clicks, clients, perClient).GetAwaiter().GetResult();
     }
 
@@ -69,6 +73,41 @@ public sealed class ServerLatencyBench : IBenchCommand
         var all = perSession.SelectMany(l => l).OrderBy(x => x).ToList();
         Console.WriteLine($"throughput, {clients} clients x {perClient} clicks: {all.Count / seconds:0.00} segmentations/s over {seconds:0.0} s; latency p50 {Percentile(all, 50):0.0} ms p95 {Percentile(all, 95):0.0} ms");
         foreach (var s in sessions) await s.DisposeAsync();
+        await host.StopAsync();
+        host.Dispose();
+        return 0;
+    }
+
+    private static async Task<int> RunSamAsync(int clicks, string checkpoint, string device)
+    {
+        var host = BridgeHostBuilder.Create([], new Dictionary<string, string?>
+        {
+            ["Server:Port"] = "0", ["Logging:LogLevel:Default"] = "Warning",
+            ["Models:List:0:Name"] = "sam", ["Models:List:0:Kind"] = "sam-med3d", ["Models:List:0:Checkpoint"] = checkpoint,
+            ["Models:List:0:Device"] = device, ["Models:Default"] = "sam",
+            ["Cache:MemoryBudgetBytes"] = (2L << 30).ToString(CultureInfo.InvariantCulture),
+        }).Build();
+        await host.StartAsync();
+        var endPoint = await host.Services.GetRequiredService<TcpListenerService>().BoundEndPoint;
+        Console.WriteLine($"phantom 256x256x200 int16 (0.8x0.8x1.5 mm), sam-med3d ({Path.GetFileName(checkpoint)}, {device}), ROI 80 mm, {Environment.ProcessorCount} logical CPUs");
+        await using (var client = await BenchClient.ConnectAsync(endPoint))
+        {
+            await client.SetUpAsync("phantom", 0);
+            Console.WriteLine($"first click, first scan (model load + encoder + decoder + paste-back): {await client.ClickAsync(0):0} ms");
+            var latencies = new List<double>();
+            for (int c = 0; c < clicks; c++) latencies.Add(await client.ClickAsync(c + 1));
+            latencies.Sort();
+            Console.WriteLine($"clicks with the cached embedding, {clicks}: p50 {Percentile(latencies, 50):0.0} ms  p95 {Percentile(latencies, 95):0.0} ms  min {latencies[0]:0.0} ms  max {latencies[^1]:0.0} ms");
+        }
+        var firsts = new List<double>();
+        for (int n = 1; n <= 3; n++)
+        {
+            await using var client = await BenchClient.ConnectAsync(endPoint);
+            await client.SetUpAsync($"scan{n}", n * 7.3); // another origin: another scan, nothing cached
+            firsts.Add(await client.ClickAsync(0));
+        }
+        firsts.Sort();
+        Console.WriteLine($"first click on a new scan (model loaded; encoder + decoder + paste-back), 3 scans: {string.Join(" / ", firsts.Select(f => f.ToString("0", CultureInfo.InvariantCulture)))} ms");
         await host.StopAsync();
         host.Dispose();
         return 0;

@@ -48,12 +48,13 @@ public static class ExportOnnxCommand
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException)
         {
-            stderr.WriteLine($"error: {ex.Message}");
+            stderr.WriteLine($"error: {CliErrors.OneLine(ex.Message)}");
             return SegmentCommand.ExitUsage;
         }
-        catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        catch (Exception ex)
         {
-            stderr.WriteLine($"error: {ex.Message}");
+            // Bad checkpoints (CliErrors.IsInputProblem) and anything unforeseen alike: one line, no stack trace.
+            stderr.WriteLine($"error: {CliErrors.Describe(ex)}");
             return SegmentCommand.ExitFailed;
         }
     }

@@ -23,12 +23,13 @@ public static class ModelRunCommand
         var input = new Option<string?>("--input") { Description = "Prepared input (sam-med3d: the crop as .npy, float32 S×S×S, axis 2 fastest, already normalised)" };
         var outDir = new Option<string>("--out-dir") { Description = "Folder for the outputs (created if missing)", Required = true };
         var points = new Option<string[]>("--point") { Description = "A click in the input's voxel coordinates, e.g. A0,A1,A2[,label] (label 1 positive, 0 negative); each adds one cumulative click" };
+        var precision = new Option<string>("--precision") { Description = "fp32 (default) or fp16", DefaultValueFactory = _ => "fp32" };
         var device = new Option<string>("--device") { Description = $"Where the model runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };
         var command = new Command("model-run", "Run a model's network on prepared inputs and write every intermediate (reproducibility, parity checks)");
-        foreach (var o in new Option[] { model, checkpoint, config, input, outDir, points, device }) command.Add(o);
+        foreach (var o in new Option[] { model, checkpoint, config, input, outDir, points, device, precision }) command.Add(o);
         command.SetAction((parse, ct) => Task.FromResult(Run(factories, parse.GetValue(model) ?? "sam-med3d",
             new ModelRunRequest(parse.GetRequiredValue(checkpoint), parse.GetValue(config), parse.GetValue(input), parse.GetRequiredValue(outDir),
-                parse.GetValue(points) ?? [], parse.GetValue(device) ?? "auto"),
+                parse.GetValue(points) ?? [], parse.GetValue(device) ?? "auto", parse.GetValue(precision) ?? "fp32"),
             Console.Out, Console.Error, ct)));
         return command;
     }
@@ -48,10 +49,10 @@ public static class ModelRunCommand
             return SegmentCommand.ExitOk;
         }
         catch (OperationCanceledException) { stderr.WriteLine("error: cancelled"); return SegmentCommand.ExitCancelled; }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException or CheckpointException or NpyFormatException
-                                      or JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
-            stderr.WriteLine($"error: {ex.Message}");
+            // Bad files and models (CliErrors.IsInputProblem) and anything unforeseen alike: one line, no stack trace.
+            stderr.WriteLine($"error: {CliErrors.Describe(ex)}");
             return ex is ArgumentException or FormatException or NotSupportedException ? SegmentCommand.ExitUsage : SegmentCommand.ExitFailed;
         }
     }

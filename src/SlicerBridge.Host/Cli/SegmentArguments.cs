@@ -13,7 +13,9 @@ public sealed record SegmentArguments(
     string? Checkpoint = null,
     string? Config = null,
     string? Roi = null,
-    string Device = "auto");
+    string Device = "auto",
+    string Precision = "fp32",
+    long? MaxVoxels = null);
 
 /// <summary>Bad command-line input, reported as "error: ..." with exit code 2.</summary>
 public sealed class SegmentUsageException(string message) : Exception(message);

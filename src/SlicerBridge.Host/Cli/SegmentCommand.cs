@@ -35,13 +35,16 @@ public static class SegmentCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file for models with weights" };
         var config = new Option<string?>("--config") { Description = "Model configuration: a JSON file (GrowCut options; SAM-Med3D config/pipeline) or a preset name (sam-med3d-turbo, sam-med3d-turbo-ct)" };
         var roi = new Option<string?>("--roi") { Description = "Region of interest: two opposite RAS corners R1,A1,S1,R2,A2,S2 (mm)" };
+        var precision = new Option<string>("--precision") { Description = "Arithmetic precision of a model with weights: fp32 (default) or fp16 (GPUs)", DefaultValueFactory = _ => "fp32" };
         var device = new Option<string>("--device") { Description = $"Where a model with weights runs: {ExecutionDevice.Syntax}", DefaultValueFactory = _ => "auto" };
+        var maxVoxels = new Option<long?>("--max-voxels") { Description = $"Largest volume read, in voxels (default {VolumeReadLimits.Default.MaxVoxels}: 2 GiB of float32)" };
 
         var command = new Command("segment", "Segment a volume file from clicks and write the mask");
-        foreach (var option in new Option[] { input, output, points, model, checkpoint, config, roi, device }) command.Add(option);
+        foreach (var option in new Option[] { input, output, points, model, checkpoint, config, roi, device, precision, maxVoxels }) command.Add(option);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new SegmentArguments(parse.GetRequiredValue(input), parse.GetRequiredValue(output), parse.GetValue(points) ?? [],
-                parse.GetValue(model) ?? "growcut", parse.GetValue(checkpoint), parse.GetValue(config), parse.GetValue(roi), parse.GetValue(device) ?? "auto"),
+                parse.GetValue(model) ?? "growcut", parse.GetValue(checkpoint), parse.GetValue(config), parse.GetValue(roi), parse.GetValue(device) ?? "auto", parse.GetValue(precision) ?? "fp32",
+                parse.GetValue(maxVoxels)),
             factories, Console.Out, Console.Error, cancellationToken));
         return command;
     }
@@ -55,14 +58,14 @@ public static class SegmentCommand
         {
             var plan = Validate(arguments);
             var clock = Stopwatch.StartNew();
-            Volume volume = VolumeFile.Read(arguments.Input);
+            Volume volume = VolumeFile.Read(arguments.Input, plan.Limits);
             double readMs = clock.Elapsed.TotalMilliseconds;
 
             IModelFactory[] factories = [new GrowCutModelFactory(), .. extraFactories.Where(f => !f.Kind.Equals("growcut", StringComparison.OrdinalIgnoreCase))];
             if (!factories.Any(f => f.Kind.Equals(arguments.Model, StringComparison.OrdinalIgnoreCase)))
                 throw new SegmentUsageException($"Unknown model '{arguments.Model}'. Available: {string.Join(", ", factories.Select(f => f.Kind))}.");
             using var registry = new ModelRegistry(factories,
-                [new ModelSpec(arguments.Model, arguments.Model, arguments.Checkpoint, arguments.Config, arguments.Device)], long.MaxValue);
+                [new ModelSpec(arguments.Model, arguments.Model, arguments.Checkpoint, arguments.Config, arguments.Device, arguments.Precision)], long.MaxValue);
             using var lease = registry.Acquire(arguments.Model);
             double loadMs = clock.Elapsed.TotalMilliseconds - readMs;
             if (lease.Model.Device != ModelDevices.PlainCpu) stderr.WriteLine($"device: {lease.Model.Device}");
@@ -90,14 +93,14 @@ public static class SegmentCommand
         }
         catch (SegmentUsageException ex) { return Fail(stderr, ex.Message, ExitUsage); }
         catch (OperationCanceledException) { return Fail(stderr, "cancelled", ExitCancelled); }
-        catch (Exception ex) when (ex is VolumeFormatException or SegmentationException or ModelUnavailableException
-                                      or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        catch (Exception ex)
         {
-            return Fail(stderr, ex.Message, ExitFailed);
+            // Bad files and models (CliErrors.IsInputProblem) and anything unforeseen alike: one line, no stack trace.
+            return Fail(stderr, CliErrors.Describe(ex), ExitFailed);
         }
     }
 
-    private sealed record Plan(IReadOnlyList<PromptPoint> Points, RoiBox? Roi);
+    private sealed record Plan(IReadOnlyList<PromptPoint> Points, RoiBox? Roi, VolumeReadLimits Limits);
 
     private static Plan Validate(SegmentArguments a)
     {
@@ -116,13 +119,17 @@ public static class SegmentCommand
         if (a.Config is not null && ConfigArgument.IsPath(a.Config) && !File.Exists(a.Config)) throw new SegmentUsageException($"--config '{a.Config}' does not exist.");
         try { ExecutionDevice.Parse(a.Device); }
         catch (ArgumentException ex) { throw new SegmentUsageException($"--device: {ex.Message}"); }
+        try { ModelPrecisionNames.Parse(a.Precision); }
+        catch (ArgumentException ex) { throw new SegmentUsageException($"--precision: {ex.Message}"); }
+        if (a.MaxVoxels is < 1) throw new SegmentUsageException($"--max-voxels {a.MaxVoxels} must be positive.");
         var points = a.Points.Select(SegmentArgumentParser.ParsePoint).ToList();
-        return new Plan(points, a.Roi is null ? null : SegmentArgumentParser.ParseRoi(a.Roi));
+        var limits = a.MaxVoxels is { } max ? VolumeReadLimits.Default with { MaxVoxels = max } : VolumeReadLimits.Default;
+        return new Plan(points, a.Roi is null ? null : SegmentArgumentParser.ParseRoi(a.Roi), limits);
     }
 
     private static int Fail(TextWriter stderr, string message, int code)
     {
-        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine($"error: {CliErrors.OneLine(message)}");
         return code;
     }
 }

@@ -25,6 +25,25 @@ public sealed class ServerOptions
     public int MaxClients { get; set; } = 64;
     /// <summary>How long in-flight requests get to finish on shutdown before they are cancelled.</summary>
     public double ShutdownDeadlineSeconds { get; set; } = 5;
+    /// <summary>
+    /// Once a message has begun, the longest wait for more of it; past it the client is told STATUS TimeOut and the
+    /// connection closes (a stalled sender would otherwise hold its buffers forever). 0 = no limit.
+    /// </summary>
+    public double MessageReadTimeoutSeconds { get; set; } = 30;
+    /// <summary>
+    /// The longest a connection may stay silent between messages; 0 = no limit (the default: Slicer keeps one connection
+    /// open for a whole session and may send nothing for hours). Set it behind a load balancer that should reclaim idle clients.
+    /// </summary>
+    public double IdleTimeoutSeconds { get; set; }
+    /// <summary>The longest a client may take no reply data (it stopped reading) before it is disconnected; 0 = no limit.</summary>
+    public double WriteTimeoutSeconds { get; set; } = 30;
+    /// <summary>
+    /// Replies (labelmaps, STATUS, RTS_COMMAND) one connection may have waiting to be written; a client that stops reading
+    /// until this fills is disconnected (logged), so it cannot make the server hold its results without bound.
+    /// </summary>
+    public long MaxReplyBytesInFlight { get; set; } = 256L << 20;
+    /// <summary>Names this server in GetStatus ("host"); empty = the machine name and port.</summary>
+    public string InstanceName { get; set; } = "";
 }
 
 public sealed class ModelOptions
@@ -38,8 +57,14 @@ public sealed class ModelOptions
     /// <summary>Where models with weights run unless their entry says otherwise: auto | cpu | cuda[:N] | tensorrt[:N] | coreml.</summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>Arithmetic precision of models with weights unless their entry says otherwise: fp32, or fp16 on GPUs.</summary>
+    public string Precision { get; set; } = "fp32";
+
     /// <summary>The device an entry runs on: its own, else <see cref="Device"/>.</summary>
     public string DeviceOf(ModelEntryOptions entry) => string.IsNullOrWhiteSpace(entry.Device) ? Device : entry.Device;
+
+    /// <summary>The precision of an entry: its own, else <see cref="Precision"/>.</summary>
+    public string PrecisionOf(ModelEntryOptions entry) => string.IsNullOrWhiteSpace(entry.Precision) ? Precision : entry.Precision;
 }
 
 public sealed class ModelEntryOptions
@@ -50,6 +75,8 @@ public sealed class ModelEntryOptions
     public string? Config { get; set; }
     /// <summary>auto | cpu | cuda[:N] | tensorrt[:N] | coreml; empty = Models:Device.</summary>
     public string? Device { get; set; }
+    /// <summary>fp32 | fp16 (GPUs); empty = Models:Precision.</summary>
+    public string? Precision { get; set; }
 }
 
 public sealed class CacheOptions

@@ -27,6 +27,10 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
                 errors.Add($"Server:AllowedClients entry '{cidr}' is not CIDR notation (e.g. 10.0.0.0/8 or ::1/128).");
         if (o.Server.MaxClients < 1) errors.Add($"Server:MaxClients must be at least 1, got {o.Server.MaxClients}.");
         if (!(o.Server.ShutdownDeadlineSeconds >= 0)) errors.Add($"Server:ShutdownDeadlineSeconds must be >= 0.");
+        if (!(o.Server.MessageReadTimeoutSeconds >= 0)) errors.Add($"Server:MessageReadTimeoutSeconds must be >= 0 (0 = no limit).");
+        if (!(o.Server.WriteTimeoutSeconds >= 0)) errors.Add($"Server:WriteTimeoutSeconds must be >= 0 (0 = no limit).");
+        if (!(o.Server.IdleTimeoutSeconds >= 0)) errors.Add($"Server:IdleTimeoutSeconds must be >= 0 (0 = no limit).");
+        if (o.Server.MaxReplyBytesInFlight < 1 << 20) errors.Add($"Server:MaxReplyBytesInFlight must be at least 1 MiB, got {o.Server.MaxReplyBytesInFlight}.");
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var m in o.Models.EffectiveList)
@@ -37,7 +41,11 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
                 errors.Add($"Models:List '{m.Name}' has kind '{m.Kind}'; known kinds: {string.Join(", ", kinds)}.");
             if (m.Checkpoint is not null && !File.Exists(m.Checkpoint))
                 errors.Add($"Models:List '{m.Name}' checkpoint '{m.Checkpoint}' does not exist.");
-            try { Inference.Onnx.ExecutionDevice.Parse(o.Models.DeviceOf(m)); }
+            try
+            {
+                Inference.Onnx.ExecutionDevice.Parse(o.Models.DeviceOf(m));
+                Inference.Onnx.ModelPrecisionNames.Parse(o.Models.PrecisionOf(m));
+            }
             catch (ArgumentException ex) { errors.Add($"Models:List '{m.Name}': {ex.Message}"); }
             if (m.Config is not null && ConfigArgument.IsPath(m.Config) && !File.Exists(m.Config))
                 errors.Add($"Models:List '{m.Name}' config '{m.Config}' does not exist.");

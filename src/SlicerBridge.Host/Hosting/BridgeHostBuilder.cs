@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 using SlicerBridge.Host.Configuration;
 using SlicerBridge.Host.Networking;
 using SlicerBridge.Host.Scheduling;
-using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Connections;
+using SlicerBridge.Host.Server;
 using SlicerBridge.Host.Streaming;
 using SlicerBridge.Inference.Models;
 
@@ -46,7 +47,7 @@ public static class BridgeHostBuilder
         {
             var o = sp.GetRequiredService<IOptions<BridgeOptions>>().Value;
             return new ModelRegistry(sp.GetServices<IModelFactory>(),
-                o.Models.EffectiveList.Select(m => new ModelSpec(m.Name, m.Kind, m.Checkpoint, m.Config, o.Models.DeviceOf(m))), o.Models.MemoryBudgetBytes);
+                o.Models.EffectiveList.Select(m => new ModelSpec(m.Name, m.Kind, m.Checkpoint, m.Config, o.Models.DeviceOf(m), o.Models.PrecisionOf(m))), o.Models.MemoryBudgetBytes);
         });
         builder.Services.AddSingleton(sp => new VolumeCache(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.Cache.MemoryBudgetBytes));
         builder.Services.AddSingleton(sp => new InferenceQueue(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.Scheduling.QueueCapacity));

@@ -11,10 +11,12 @@ public enum InferenceOutcomeKind
     Superseded,
     /// <summary>The client went away or the server is shutting down.</summary>
     Cancelled,
-    /// <summary>The model rejected the request or failed; see <see cref="InferenceOutcome.Error"/>.</summary>
+    /// <summary>The model rejected the request or could not be loaded; see <see cref="InferenceOutcome.Error"/>.</summary>
     Failed,
     /// <summary>The queue was full.</summary>
     Busy,
+    /// <summary>The model threw something no caller input explains (a shape bug, an index out of range): an internal error.</summary>
+    Faulted,
 }
 
 /// <summary>Millisecond timings reported in the result metadata.</summary>

@@ -60,15 +60,15 @@ public sealed class InferenceWorkerService(InferenceQueue queue, ModelRegistry m
         {
             job.FinishCancelled(new JobTimings(queueMs, 0, 0, 0, Ms(job.EnqueuedAt)));
         }
-        catch (Exception ex) when (ex is SegmentationException or ModelUnavailableException or ArgumentException)
+        catch (Exception ex) when (ex is SegmentationException or ModelUnavailableException)
         {
             job.Finish(new InferenceOutcome(InferenceOutcomeKind.Failed, null, new JobTimings(queueMs, 0, 0, 0, Ms(job.EnqueuedAt)), ex.Message));
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Request {RequestId} with model {Model} failed unexpectedly", job.RequestId, job.ModelName);
-            job.Finish(new InferenceOutcome(InferenceOutcomeKind.Failed, null, new JobTimings(queueMs, 0, 0, 0, Ms(job.EnqueuedAt)),
-                $"Model '{job.ModelName}' failed: {ex.Message}"));
+            job.Finish(new InferenceOutcome(InferenceOutcomeKind.Faulted, null, new JobTimings(queueMs, 0, 0, 0, Ms(job.EnqueuedAt)),
+                $"Internal error in model '{job.ModelName}' ({ex.GetType().Name}: {ex.Message}); the server log has the details."));
         }
     }
 

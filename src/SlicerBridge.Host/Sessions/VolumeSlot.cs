@@ -18,7 +18,7 @@ public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry ge
     public int RunCounter { get; set; }
 
     /// <summary>Device name the last labelmap of this volume went to (a Segment's <c>output</c>, or <c>&lt;name&gt;_seg</c>); Undo and Reset write there too.</summary>
-    public string Output { get; set; } = ImageVolumeConverter.ResultDeviceName(name);
+    public string Output { get; set; } = OutputNames.ResultDeviceName(name);
 
     /// <summary>Previous results, newest on top; Undo pops one and re-sends the one below.</summary>
     public Stack<UndoEntry> History { get; } = new();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Connections;
 using SlicerBridge.Inference.Models.SamMed2D;
 using SlicerBridge.Inference.Models.SamMed2D.Pipeline;
 using SlicerBridge.Inference.Models.SamMed2D.Tracking;
@@ -107,7 +107,7 @@ internal sealed class LiveStream : IAsyncDisposable
             {
                 try { await ProcessAsync(frame, cancellationToken).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { break; }
-                catch (Exception ex) when (ex is InputRejectedException or ArgumentException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                 {
                     _logger.LogWarning("Stream {Device}: frame {FrameIndex} skipped: {Reason}", Device, frame.Index, ex.Message);
                 }
@@ -122,7 +122,9 @@ internal sealed class LiveStream : IAsyncDisposable
         var image = frame.Image;
         if ((long)image.SizeI * image.SizeJ * image.SizeK > _options.MaxFramePixels)
             throw new ArgumentException($"{image.SizeI}x{image.SizeJ}x{image.SizeK} exceeds Streaming:MaxFramePixels.");
-        Volume volume = ImageVolumeConverter.ToVolume(image);
+        var converted = ImageVolumeConverter.ToVolume(image);
+        if (!converted.IsDone) throw new ArgumentException(converted.Message ?? "the IMAGE is not a volume the server accepts.");
+        Volume volume = converted.Value!;
         if (volume.Geometry.SizeK != 1) throw new ArgumentException($"a live frame must have one slice, this one has {volume.Geometry.SizeK}.");
         int height = volume.Geometry.SizeJ, width = volume.Geometry.SizeI;
         byte[]? grey = null;

@@ -6,7 +6,8 @@ namespace SlicerBridge.Inference.Checkpoints;
 /// <summary>
 /// A pickle reader (protocols 2–5) that understands only what a PyTorch state dict needs: containers, numbers,
 /// strings, <c>collections.OrderedDict</c>, tensor rebuilding and typed storages. Any other global is rejected
-/// with its name; nothing is ever executed.
+/// with its name; nothing is ever executed. Work and memory are bounded by the pickle's length and
+/// <see cref="CheckpointLimits.MaxPickleValues"/>; every length read from the data is checked against what is left.
 /// </summary>
 internal sealed class RestrictedUnpickler
 {
@@ -19,17 +20,21 @@ internal sealed class RestrictedUnpickler
         "torch.LongStorage", "torch.IntStorage", "torch.ByteStorage", "torch.BoolStorage",
     ];
 
-    private static readonly object Mark = new();
+    private const int MaxGlobalNameLength = 256;
     private readonly byte[] _data;
     private readonly string _source;
+    private readonly long _maxValues;
     private readonly List<object?> _stack = [];
+    private readonly List<int> _marks = []; // stack positions of the open MARKs, innermost last
     private readonly Dictionary<long, object?> _memo = [];
+    private long _values;
     private int _pos;
 
-    public RestrictedUnpickler(byte[] data, string source)
+    public RestrictedUnpickler(byte[] data, string source, CheckpointLimits? limits = null)
     {
         _data = data;
         _source = source;
+        _maxValues = (limits ?? CheckpointLimits.Default).MaxPickleValues;
     }
 
     public object? Load()
@@ -44,14 +49,14 @@ internal sealed class RestrictedUnpickler
                 case (byte)'}': Push(new PickleDict()); break;                 // EMPTY_DICT
                 case (byte)']': Push(new List<object?>()); break;              // EMPTY_LIST
                 case (byte)')': Push(Array.Empty<object?>()); break;           // EMPTY_TUPLE
-                case (byte)'(': Push(Mark); break;                             // MARK
+                case (byte)'(': Count(); _marks.Add(_stack.Count); break;      // MARK
                 case (byte)'t': Push(PopToMark().ToArray()); break;            // TUPLE
                 case 0x85: Push(new[] { Pop() }); break;                       // TUPLE1
                 case 0x86: { var b = Pop(); var a = Pop(); Push(new[] { a, b }); break; }
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(new[] { a, b, c }); break; }
                 case (byte)'X': Push(ReadString(ReadU32())); break;            // BINUNICODE
                 case 0x8c: Push(ReadString(ReadByte())); break;                // SHORT_BINUNICODE
-                case 0x8d: Push(ReadString(checked((int)ReadU64()))); break;   // BINUNICODE8
+                case 0x8d: Push(ReadString(ReadU64())); break;                 // BINUNICODE8
                 case (byte)'T': Push(ReadString(ReadU32())); break;            // BINSTRING
                 case (byte)'U': Push(ReadString(ReadByte())); break;           // SHORT_BINSTRING
                 case (byte)'B': Push(ReadBytes(ReadU32())); break;             // BINBYTES
@@ -70,9 +75,9 @@ internal sealed class RestrictedUnpickler
                 case 0x81: { var args = AsTuple(Pop()); Push(Reduce(Pop(), args)); break; }        // NEWOBJ
                 case (byte)'b': Pop(); break;                                  // BUILD: state (OrderedDict _metadata, hooks) is not needed
                 case (byte)'Q': Push(PersistentLoad(Pop())); break;            // BINPERSID
-                case (byte)'q': _memo[ReadByte()] = Peek(); break;             // BINPUT
-                case (byte)'r': _memo[ReadU32()] = Peek(); break;              // LONG_BINPUT
-                case 0x94: _memo[_memo.Count] = Peek(); break;                 // MEMOIZE
+                case (byte)'q': Memoize(ReadByte()); break;                    // BINPUT
+                case (byte)'r': Memoize(ReadU32()); break;                     // LONG_BINPUT
+                case 0x94: Memoize(_memo.Count); break;                        // MEMOIZE
                 case (byte)'h': Push(MemoGet(ReadByte())); break;              // BINGET
                 case (byte)'j': Push(MemoGet(ReadU32())); break;               // LONG_BINGET
                 case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Peek()).Set(Key(k), v); break; } // SETITEM
@@ -86,7 +91,7 @@ internal sealed class RestrictedUnpickler
                 }
                 case (byte)'a': { var v = Pop(); AsList(Peek()).Add(v); break; }         // APPEND
                 case (byte)'e': { var items = PopToMark(); AsList(Peek()).AddRange(items); break; } // APPENDS
-                case (byte)'.': return _stack.Count == 1 ? Pop() : throw Corrupt("STOP with a stack of " + _stack.Count);
+                case (byte)'.': return _stack.Count == 1 && _marks.Count == 0 ? Pop() : throw Corrupt("STOP with a stack of " + _stack.Count);
                 default:
                     throw new CheckpointException($"{_source}: pickle opcode 0x{op:X2} at byte {_pos - 1} is not supported in a state dict.");
             }
@@ -97,7 +102,7 @@ internal sealed class RestrictedUnpickler
     {
         var global = new PickleGlobal(module, name);
         if (!AllowedGlobals.Contains(global.FullName))
-            throw new CheckpointException($"{_source}: the pickle references '{global.FullName}', which a state dict never needs; refusing to load it (only tensors, storages and OrderedDict are allowed).");
+            throw new CheckpointException($"{_source}: the pickle references '{Text.Clip(global.FullName)}', which a state dict never needs; refusing to load it (only tensors, storages and OrderedDict are allowed).");
         return global;
     }
 
@@ -110,12 +115,11 @@ internal sealed class RestrictedUnpickler
                 return new PickleDict();
             case "torch._utils._rebuild_tensor_v2":
                 if (args.Length < 4 || args[0] is not PickleStorage storage) throw Corrupt("_rebuild_tensor_v2 without a storage");
-                return new PickleTensor(storage, AsLong(args[1]), AsTuple(args[2]).Select(v => checked((int)AsLong(v))).ToArray(),
-                    AsTuple(args[3]).Select(AsLong).ToArray());
+                return new PickleTensor(storage, AsLong(args[1]), AsTuple(args[2]).Select(AsLong).ToArray(), AsTuple(args[3]).Select(AsLong).ToArray());
             case "torch._utils._rebuild_parameter":
                 return args.Length > 0 && args[0] is PickleTensor t ? t : throw Corrupt("_rebuild_parameter without a tensor");
             default:
-                throw new CheckpointException($"{_source}: '{g.FullName}' cannot be called while loading a state dict.");
+                throw new CheckpointException($"{_source}: '{Text.Clip(g.FullName)}' cannot be called while loading a state dict.");
         }
     }
 
@@ -135,35 +139,55 @@ internal sealed class RestrictedUnpickler
             "IntStorage" => CheckpointDType.Int32,
             "ByteStorage" => CheckpointDType.UInt8,
             "BoolStorage" => CheckpointDType.Bool,
-            _ => throw Corrupt($"storage type {type.FullName}"),
+            _ => throw Corrupt($"storage type {Text.Clip(type.FullName)}"),
         };
-        return new PickleStorage(AsString(t[2]), dtype, AsLong(t[4]));
+        return new PickleStorage(Text.Clip(AsString(t[2]), MaxGlobalNameLength), dtype, AsLong(t[4]));
     }
 
-    private static object Key(object? key) => key ?? throw new CheckpointException("A dict key is None.");
+    private object Key(object? key) => key ?? throw Corrupt("a dict key is None");
+
+    private void Memoize(long index)
+    {
+        Count();
+        _memo[index] = Peek();
+    }
+
+    private void Count()
+    {
+        if (++_values > _maxValues)
+            throw new CheckpointException($"{_source}: the pickle builds more than {_maxValues} values; a state dict needs far fewer (limit MaxPickleValues).");
+    }
 
     private object? MemoGet(long index) => _memo.TryGetValue(index, out var v) ? v : throw Corrupt($"memo entry {index} read before it was written");
 
     private List<object?> PopToMark()
     {
-        int mark = _stack.FindLastIndex(o => ReferenceEquals(o, Mark));
-        if (mark < 0) throw Corrupt("missing MARK");
-        var items = _stack.GetRange(mark + 1, _stack.Count - mark - 1);
+        if (_marks.Count == 0) throw Corrupt("missing MARK");
+        int mark = _marks[^1];
+        _marks.RemoveAt(_marks.Count - 1);
+        var items = _stack.GetRange(mark, _stack.Count - mark);
         _stack.RemoveRange(mark, _stack.Count - mark);
         return items;
     }
 
-    private void Push(object? value) => _stack.Add(value);
+    private void Push(object? value)
+    {
+        Count();
+        _stack.Add(value);
+    }
+
+    /// <summary>Stack depth below which the innermost MARK's frame may not reach.</summary>
+    private int Floor => _marks.Count > 0 ? _marks[^1] : 0;
 
     private object? Pop()
     {
-        if (_stack.Count == 0 || ReferenceEquals(_stack[^1], Mark)) throw Corrupt("stack underflow");
+        if (_stack.Count <= Floor) throw Corrupt("stack underflow");
         var v = _stack[^1];
         _stack.RemoveAt(_stack.Count - 1);
         return v;
     }
 
-    private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw Corrupt("stack underflow");
+    private object? Peek() => _stack.Count > Floor ? _stack[^1] : throw Corrupt("stack underflow");
 
     private PickleDict AsDict(object? o) => o as PickleDict ?? throw Corrupt("SETITEM on something that is not a dict");
     private List<object?> AsList(object? o) => o as List<object?> ?? throw Corrupt("APPEND on something that is not a list");
@@ -172,23 +196,23 @@ internal sealed class RestrictedUnpickler
     private long AsLong(object? o) => o switch { long l => l, bool b => b ? 1 : 0, _ => throw Corrupt("expected an integer") };
 
     private byte ReadByte() => _pos < _data.Length ? _data[_pos++] : throw Corrupt("unexpected end of data");
-    private ReadOnlySpan<byte> Take(long n)
+    private ReadOnlySpan<byte> Take(ulong n)
     {
-        if (n < 0 || _pos + n > _data.Length) throw Corrupt("unexpected end of data");
+        if (n > (ulong)(_data.Length - _pos)) throw Corrupt($"a length of {n} bytes where {_data.Length - _pos} are left");
         var span = _data.AsSpan(_pos, (int)n);
         _pos += (int)n;
         return span;
     }
-    private void Skip(int n) => Take(n);
+    private void Skip(int n) => Take((ulong)n);
     private uint ReadU32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
     private ulong ReadU64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
-    private string ReadString(long n) => Encoding.UTF8.GetString(Take(n));
-    private byte[] ReadBytes(long n) => Take(n).ToArray();
+    private string ReadString(ulong n) => Encoding.UTF8.GetString(Take(n));
+    private byte[] ReadBytes(ulong n) => Take(n).ToArray();
 
     private string ReadLine()
     {
-        int end = Array.IndexOf(_data, (byte)'\n', _pos);
-        if (end < 0) throw Corrupt("unterminated GLOBAL");
+        int end = Array.IndexOf(_data, (byte)'\n', _pos, Math.Min(_data.Length - _pos, MaxGlobalNameLength + 1));
+        if (end < 0) throw Corrupt($"a GLOBAL name that is unterminated or longer than {MaxGlobalNameLength} bytes");
         var s = Encoding.ASCII.GetString(_data, _pos, end - _pos);
         _pos = end + 1;
         return s;
@@ -198,7 +222,7 @@ internal sealed class RestrictedUnpickler
     {
         int n = ReadByte();
         if (n > 8) throw Corrupt($"integer of {n} bytes");
-        var bytes = Take(n);
+        var bytes = Take((ulong)n);
         long v = 0;
         for (int i = n - 1; i >= 0; i--) v = (v << 8) | bytes[i];
         if (n is > 0 and < 8 && (bytes[n - 1] & 0x80) != 0) v -= 1L << (8 * n); // two's complement sign

@@ -7,15 +7,19 @@ namespace SlicerBridge.Inference.Checkpoints;
 
 /// <summary>
 /// A <c>.safetensors</c> file: 8-byte little-endian header length, a JSON header (dtype, shape, data_offsets per tensor),
-/// then the raw data. Tensors are read with positioned reads straight into the caller's buffer.
+/// then the raw data. Tensors are read with positioned reads straight into the caller's buffer. The header must be a
+/// JSON object of entries whose byte ranges lie inside the file; a later duplicate name replaces an earlier one.
 /// </summary>
 internal sealed class SafetensorsCheckpoint : ICheckpoint
 {
+    private const int ConvertChunkElements = 1 << 16;
+
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<string, (CheckpointTensorInfo Info, long Offset)> _tensors = new(StringComparer.Ordinal);
 
-    public SafetensorsCheckpoint(string path)
+    public SafetensorsCheckpoint(string path, CheckpointLimits? limits = null)
     {
+        limits ??= CheckpointLimits.Default;
         Source = path;
         _handle = File.OpenHandle(path);
         try
@@ -25,26 +29,32 @@ internal sealed class SafetensorsCheckpoint : ICheckpoint
             if (fileLength < 8 || RandomAccess.Read(_handle, lengthBytes, 0) != 8)
                 throw new CheckpointException($"{path}: too short for a safetensors header.");
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-            if (headerLength > 100_000_000 || 8 + (long)headerLength > fileLength)
-                throw new CheckpointException($"{path}: safetensors header length {headerLength} does not fit the {fileLength}-byte file.");
+            if (headerLength > (ulong)limits.MaxSafetensorsHeaderBytes || headerLength > (ulong)(fileLength - 8))
+                throw new CheckpointException($"{path}: safetensors header length {headerLength} does not fit the {fileLength}-byte file (or exceeds {limits.MaxSafetensorsHeaderBytes}).");
             var header = new byte[headerLength];
-            RandomAccess.Read(_handle, header, 8);
+            ReadAt(header, 8, "the header");
             long dataStart = 8 + (long)headerLength;
-            using var json = ParseJson(header, path);
-            var list = new List<CheckpointTensorInfo>();
-            foreach (var property in json.RootElement.EnumerateObject())
+            var order = new List<string>();
+            using (var json = ParseJson(header, path))
             {
-                if (property.Name == "__metadata__") continue;
-                var (info, begin, end) = ReadEntry(property, path);
-                long bytes = info.ElementCount * DTypeConversion.SizeOf(info.DType);
-                if (begin < 0 || end < begin || end - begin != bytes || dataStart + end > fileLength)
-                    throw new CheckpointException($"{path}: '{property.Name}' data_offsets [{begin},{end}] do not hold its {bytes} bytes inside the file.");
-                string name = property.Name.StartsWith("module.", StringComparison.Ordinal) ? property.Name["module.".Length..] : property.Name;
-                info = info with { Name = name };
-                _tensors[name] = (info, dataStart + begin);
-                list.Add(info);
+                if (json.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new CheckpointException($"{path}: the safetensors header is a JSON {json.RootElement.ValueKind}, not an object.");
+                foreach (var property in json.RootElement.EnumerateObject())
+                {
+                    string key = PropertyName(property, path);
+                    if (key == "__metadata__") continue;
+                    var (info, begin, end) = ReadEntry(property.Value, key, path);
+                    long bytes = info.ElementCount * DTypeConversion.SizeOf(info.DType); // ElementCount ≤ Array.MaxLength
+                    if (begin < 0 || end < begin || end - begin != bytes || end > fileLength - dataStart)
+                        throw new CheckpointException($"{path}: '{Text.Clip(key)}' data_offsets [{begin},{end}] do not hold its {bytes} bytes inside the file.");
+                    string name = key.StartsWith("module.", StringComparison.Ordinal) ? key["module.".Length..] : key;
+                    if (!_tensors.ContainsKey(name)) order.Add(name);
+                    _tensors[name] = (info with { Name = name }, dataStart + begin);
+                    if (_tensors.Count > limits.MaxTensors)
+                        throw new CheckpointException($"{path}: the checkpoint holds more than {limits.MaxTensors} tensors (limit MaxTensors).");
+                }
             }
-            Tensors = list;
+            Tensors = order.Select(n => _tensors[n].Info).ToList();
         }
         catch
         {
@@ -65,39 +75,52 @@ internal sealed class SafetensorsCheckpoint : ICheckpoint
             throw new CheckpointException($"{Source}: '{name}' has {info.ElementCount} elements, the destination holds {destination.Length}.");
         if (info.DType == CheckpointDType.Float32)
         {
-            ReadAt(MemoryMarshal.AsBytes(destination), offset, name);
+            ReadAt(MemoryMarshal.AsBytes(destination), offset, $"'{name}'");
             return;
         }
-        var raw = new byte[info.ElementCount * DTypeConversion.SizeOf(info.DType)];
-        ReadAt(raw, offset, name);
-        DTypeConversion.ToFloat32(info.DType, raw, destination);
+        int size = DTypeConversion.SizeOf(info.DType);
+        var raw = new byte[Math.Min(destination.Length, ConvertChunkElements) * size];
+        for (int done = 0; done < destination.Length;)
+        {
+            int n = Math.Min(destination.Length - done, ConvertChunkElements);
+            ReadAt(raw.AsSpan(0, n * size), offset + (long)done * size, $"'{name}'");
+            DTypeConversion.ToFloat32(info.DType, raw.AsSpan(0, n * size), destination.Slice(done, n));
+            done += n;
+        }
     }
 
-    private void ReadAt(Span<byte> target, long offset, string name)
+    private void ReadAt(Span<byte> target, long offset, string what)
     {
         while (!target.IsEmpty)
         {
             int n = RandomAccess.Read(_handle, target, offset);
-            if (n == 0) throw new CheckpointException($"{Source}: '{name}' is truncated.");
+            if (n == 0) throw new CheckpointException($"{Source}: {what} is truncated.");
             target = target[n..];
             offset += n;
         }
     }
 
     private (CheckpointTensorInfo Info, long Offset) Get(string name) =>
-        _tensors.TryGetValue(name, out var t) ? t : throw new CheckpointException($"{Source}: no tensor named '{name}'.");
+        _tensors.TryGetValue(name, out var t) ? t : throw new CheckpointException($"{Source}: no tensor named '{Text.Clip(name)}'.");
 
     private static JsonDocument ParseJson(byte[] header, string path)
     {
         try { return JsonDocument.Parse(header); }
-        catch (JsonException ex) { throw new CheckpointException($"{path}: the safetensors header is not valid JSON ({ex.Message}).", ex); }
+        catch (JsonException ex) { throw new CheckpointException($"{path}: the safetensors header is not valid JSON ({Text.Clip(ex.Message, 200)}).", ex); }
     }
 
-    private static (CheckpointTensorInfo, long, long) ReadEntry(JsonProperty p, string path)
+    private static string PropertyName(JsonProperty property, string path)
     {
+        try { return property.Name; }
+        catch (InvalidOperationException ex) { throw new CheckpointException($"{path}: a safetensors header key is not valid UTF-8.", ex); }
+    }
+
+    private static (CheckpointTensorInfo, long, long) ReadEntry(JsonElement e, string name, string path)
+    {
+        string Where() => $"{path}: safetensors entry '{Text.Clip(name)}'";
         try
         {
-            var e = p.Value;
+            if (e.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{Where()} is a JSON {e.ValueKind}, not an object.");
             var dtype = e.GetProperty("dtype").GetString() switch
             {
                 "F32" => CheckpointDType.Float32,
@@ -108,17 +131,28 @@ internal sealed class SafetensorsCheckpoint : ICheckpoint
                 "I32" => CheckpointDType.Int32,
                 "U8" => CheckpointDType.UInt8,
                 "BOOL" => CheckpointDType.Bool,
-                var other => throw new CheckpointException($"{path}: '{p.Name}' has unsupported dtype {other}."),
+                var other => throw new CheckpointException($"{Where()} has unsupported dtype {Text.Clip(other ?? "null")}."),
             };
-            var shape = e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt32()).ToArray();
-            if (shape.Any(d => d < 0)) throw new CheckpointException($"{path}: '{p.Name}' has a negative dimension.");
-            var offsets = e.GetProperty("data_offsets").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-            if (offsets.Length != 2) throw new CheckpointException($"{path}: '{p.Name}' data_offsets must have two values.");
-            return (new CheckpointTensorInfo(p.Name, dtype, shape), offsets[0], offsets[1]);
+            var shapeElement = e.GetProperty("shape");
+            if (shapeElement.ValueKind != JsonValueKind.Array || shapeElement.GetArrayLength() > 32)
+                throw new CheckpointException($"{Where()}: shape must be an array of at most 32 dimensions.");
+            var shape = shapeElement.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+            long count = 1;
+            foreach (int d in shape)
+            {
+                if (d < 0) throw new CheckpointException($"{Where()} has a negative dimension.");
+                count = d == 0 ? 0 : count > Array.MaxLength / d ? long.MaxValue : count * d;
+            }
+            if (count > Array.MaxLength) throw new CheckpointException($"{Where()} has more elements than one buffer can hold.");
+            var offsetsElement = e.GetProperty("data_offsets");
+            if (offsetsElement.ValueKind != JsonValueKind.Array || offsetsElement.GetArrayLength() != 2)
+                throw new CheckpointException($"{Where()}: data_offsets must have two values.");
+            var offsets = offsetsElement.EnumerateArray().Select(x => x.GetInt64()).ToArray();
+            return (new CheckpointTensorInfo(name, dtype, shape), offsets[0], offsets[1]);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new CheckpointException($"{path}: malformed safetensors entry '{p.Name}' ({ex.Message}).", ex);
+            throw new CheckpointException($"{Where()} is malformed ({Text.Clip(ex.Message, 120)}).", ex);
         }
     }
 

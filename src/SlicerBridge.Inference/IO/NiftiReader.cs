@@ -12,21 +12,35 @@ public static class NiftiReader
 {
     internal const int HeaderSize = 348;
 
-    public static Volume Read(string path)
+    public static Volume Read(string path, VolumeReadLimits? limits = null)
     {
-        byte[] bytes = FileBytes.ReadMaybeGzip(path);
-        return Parse(bytes, Path.GetFileName(path));
+        limits ??= VolumeReadLimits.Default;
+        string name = Path.GetFileName(path);
+        using var file = VolumeStreams.OpenInput(path);
+        using var stream = VolumeStreams.MaybeGunzip(file, out bool gzip);
+        var header = new byte[HeaderSize];
+        int got = VolumeStreams.ReadUpTo(stream, header, name);
+        if (got < HeaderSize) throw new VolumeFormatException($"'{name}' is not NIfTI-1: {got} bytes, the header alone is 348.");
+        var (geometry, type, bigEndian, voxOffset, slope, intercept) = ParseHeader(header, name, limits);
+
+        long needed = geometry.VoxelCount * VoxelCodec.BytesPerVoxel(type); // ≤ MaxVoxels × 8, no overflow
+        if (!gzip && file.Length - voxOffset < needed)
+            throw new VolumeFormatException($"'{name}' is truncated: {geometry.VoxelCount} voxels of {type} need {needed} bytes after vox_offset {voxOffset}, the file holds {Math.Max(0, file.Length - voxOffset)}.");
+        VolumeStreams.Skip(stream, voxOffset - HeaderSize, name, "the header extensions");
+        float[] voxels = VoxelCodec.Read(stream, type, bigEndian, geometry.VoxelCount, name, slope, intercept);
+        return new Volume(geometry, voxels, name, type);
     }
 
-    public static Volume Parse(ReadOnlySpan<byte> bytes, string name)
+    /// <summary>Everything the 348-byte header says, checked: geometry, voxel type, byte order, data offset and scaling.</summary>
+    private static (VolumeGeometry, VoxelType, bool BigEndian, long VoxOffset, double Slope, double Intercept) ParseHeader(
+        ReadOnlySpan<byte> bytes, string name, VolumeReadLimits limits)
     {
-        if (bytes.Length < HeaderSize) throw new VolumeFormatException($"'{name}' is not NIfTI-1: {bytes.Length} bytes, the header alone is 348.");
         bool bigEndian;
         if (BinaryPrimitives.ReadInt32LittleEndian(bytes) == HeaderSize) bigEndian = false;
         else if (BinaryPrimitives.ReadInt32BigEndian(bytes) == HeaderSize) bigEndian = true;
         else throw new VolumeFormatException($"'{name}' is not NIfTI-1: sizeof_hdr is not 348 (NIfTI-2 and Analyze are not supported).");
         var h = new HeaderView(bytes, bigEndian);
-        string magic = System.Text.Encoding.ASCII.GetString(bytes.Slice(344, 3));
+        string magic = Text.Clip(System.Text.Encoding.ASCII.GetString(bytes.Slice(344, 3)));
         if (magic == "ni1") throw new VolumeFormatException($"'{name}' is a two-file NIfTI (.hdr/.img); only single-file .nii is supported.");
         if (magic != "n+1") throw new VolumeFormatException($"'{name}' has bad NIfTI magic '{magic}' (expected 'n+1').");
 
@@ -39,6 +53,7 @@ public static class NiftiReader
                 throw new VolumeFormatException($"'{name}' has {rank} dimensions ({string.Join("x", dims[1..(rank + 1)])}); only 3-D scalar volumes are supported.");
         for (int d = 1; d <= 3; d++)
             if (dims[d] < 1) throw new VolumeFormatException($"'{name}': dim[{d}] = {dims[d]} is not positive.");
+        VolumeStreams.CheckVoxelCount((long)dims[1] * dims[2] * dims[3], $"{dims[1]}x{dims[2]}x{dims[3]}", limits, name);
 
         short datatype = h.Int16(70);
         VoxelType type = datatype switch
@@ -56,16 +71,11 @@ public static class NiftiReader
         };
 
         float voxOffset = h.Single(108);
-        if (!float.IsFinite(voxOffset) || voxOffset < HeaderSize) throw new VolumeFormatException($"'{name}': vox_offset {voxOffset} is invalid.");
+        if (!float.IsFinite(voxOffset) || voxOffset < HeaderSize || voxOffset > limits.MaxHeaderBytes)
+            throw new VolumeFormatException($"'{name}': vox_offset {voxOffset} is invalid (must be within {HeaderSize}..{limits.MaxHeaderBytes}).");
         double slope = h.Single(112), intercept = h.Single(116);
         if (slope == 0 || !double.IsFinite(slope) || !double.IsFinite(intercept)) { slope = 1; intercept = 0; }
-
-        VolumeGeometry geometry = Geometry(h, dims, name);
-        long count = geometry.VoxelCount;
-        int offset = (int)voxOffset;
-        if (offset > bytes.Length) throw new VolumeFormatException($"'{name}' is truncated: vox_offset {offset} beyond the {bytes.Length}-byte file.");
-        float[] voxels = VoxelCodec.Decode(bytes[offset..], type, bigEndian, count, slope, intercept);
-        return new Volume(geometry, voxels, name, type);
+        return (Geometry(h, dims, name), type, bigEndian, (long)voxOffset, slope, intercept);
     }
 
     private static VolumeGeometry Geometry(HeaderView h, int[] dims, string name)

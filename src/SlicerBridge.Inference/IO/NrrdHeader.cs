@@ -45,7 +45,7 @@ internal sealed class NrrdHeader
             if (line.StartsWith('#')) continue;
             if (line.Contains(":=")) continue; // key/value pairs carry no geometry
             int colon = line.IndexOf(": ", StringComparison.Ordinal);
-            if (colon <= 0) throw new VolumeFormatException($"'{name}': malformed NRRD header line '{line}'.");
+            if (colon <= 0) throw new VolumeFormatException($"'{name}': malformed NRRD header line '{Text.Clip(line)}'.");
             fields[line[..colon].Trim().ToLowerInvariant()] = line[(colon + 2)..].Trim();
             if (position >= bytes.Length) return new NrrdHeader(fields, position);
         }
@@ -61,20 +61,20 @@ internal sealed class NrrdHeader
         "uint" or "unsigned int" or "uint32" or "uint32_t" => VoxelType.UInt32,
         "float" => VoxelType.Float32,
         "double" => VoxelType.Float64,
-        _ => throw new VolumeFormatException($"'{name}': unsupported NRRD type '{type}'."),
+        _ => throw new VolumeFormatException($"'{name}': unsupported NRRD type '{Text.Clip(type)}'."),
     };
 
     /// <summary>Parses "(x,y,z)".</summary>
     public static Vec3 ParseVector(string text, string name)
     {
         string t = text.Trim();
-        if (t.Length < 2 || t[0] != '(' || t[^1] != ')') throw new VolumeFormatException($"'{name}': '{text}' is not an NRRD vector '(x,y,z)'.");
+        if (t.Length < 2 || t[0] != '(' || t[^1] != ')') throw new VolumeFormatException($"'{name}': '{Text.Clip(text)}' is not an NRRD vector '(x,y,z)'.");
         string[] parts = t[1..^1].Split(',');
-        if (parts.Length != 3) throw new VolumeFormatException($"'{name}': vector '{text}' does not have 3 components (only 3-D spaces are supported).");
+        if (parts.Length != 3) throw new VolumeFormatException($"'{name}': vector '{Text.Clip(text)}' does not have 3 components (only 3-D spaces are supported).");
         var v = new double[3];
         for (int n = 0; n < 3; n++)
             if (!double.TryParse(parts[n], NumberStyles.Float, CultureInfo.InvariantCulture, out v[n]))
-                throw new VolumeFormatException($"'{name}': '{parts[n]}' in vector '{text}' is not a number.");
+                throw new VolumeFormatException($"'{name}': '{Text.Clip(parts[n])}' in vector '{Text.Clip(text)}' is not a number.");
         return new Vec3(v[0], v[1], v[2]);
     }
 
@@ -84,6 +84,6 @@ internal sealed class NrrdHeader
         "right-anterior-superior" or "ras" => new Vec3(1, 1, 1),
         "left-anterior-superior" or "las" => new Vec3(-1, 1, 1),
         "left-posterior-superior" or "lps" => new Vec3(-1, -1, 1),
-        _ => throw new VolumeFormatException($"'{name}': unsupported NRRD space '{space}' (supported: right-anterior-superior, left-anterior-superior, left-posterior-superior)."),
+        _ => throw new VolumeFormatException($"'{name}': unsupported NRRD space '{Text.Clip(space)}' (supported: right-anterior-superior, left-anterior-superior, left-posterior-superior)."),
     };
 }

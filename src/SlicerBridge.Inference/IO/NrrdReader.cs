@@ -10,62 +10,125 @@ namespace SlicerBridge.Inference.IO;
 /// </summary>
 public static class NrrdReader
 {
-    public static Volume Read(string path)
+    public static Volume Read(string path, VolumeReadLimits? limits = null)
     {
-        byte[] file = FileBytes.ReadAll(path);
+        limits ??= VolumeReadLimits.Default;
         string name = Path.GetFileName(path);
-        NrrdHeader header = NrrdHeader.Parse(file, name);
+        using var file = VolumeStreams.OpenInput(path);
+        var (header, dataOffset) = ReadHeader(file, name, limits);
+        var layout = Layout(header, name, limits);
 
         string? dataFile = header["data file"] ?? header["datafile"];
-        byte[] stored;
-        int storedOffset;
         if (dataFile is null)
         {
-            stored = file;
-            storedOffset = header.DataOffset;
+            file.Position = dataOffset;
+            return Decode(file, layout, name);
         }
-        else
-        {
-            if (dataFile.StartsWith("LIST", StringComparison.Ordinal) || dataFile.Contains(' '))
-                throw new VolumeFormatException($"'{name}': multi-file NRRD data ('data file: {dataFile}') is not supported.");
-            string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataFile);
-            if (!File.Exists(dataPath)) throw new VolumeFormatException($"'{name}': detached data file '{dataFile}' not found.");
-            stored = File.ReadAllBytes(dataPath);
-            storedOffset = 0;
-        }
-        return Decode(header, stored.AsSpan(storedOffset), name);
+        string dataPath = NrrdDataFile.Resolve(path, dataFile, name);
+        using var data = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        return Decode(data, layout, name);
     }
 
-    private static Volume Decode(NrrdHeader header, ReadOnlySpan<byte> stored, string name)
+    /// <summary>
+    /// Reads the header text: everything up to the first blank line, or the whole file when there is none (a detached
+    /// header). Reads at most <see cref="VolumeReadLimits.MaxHeaderBytes"/>; returns where attached data starts.
+    /// </summary>
+    private static (NrrdHeader Header, long DataOffset) ReadHeader(FileStream file, string name, VolumeReadLimits limits)
+    {
+        var buffer = new byte[(int)Math.Clamp(file.Length, 64, Math.Max(64, Math.Min(limits.MaxHeaderBytes, 1 << 16)))];
+        int filled = 0, searched = 0;
+        while (true)
+        {
+            int end = BlankLineEnd(buffer.AsSpan(0, filled), Math.Max(0, searched - 2));
+            if (end >= 0)
+            {
+                var header = NrrdHeader.Parse(buffer.AsSpan(0, end), name);
+                return (header, end);
+            }
+            searched = filled;
+            if (filled == buffer.Length)
+            {
+                if (buffer.Length >= limits.MaxHeaderBytes)
+                    throw new VolumeFormatException($"'{name}': no end of the NRRD header within {limits.MaxHeaderBytes} bytes (MaxHeaderBytes).");
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 4, limits.MaxHeaderBytes));
+            }
+            int n = file.Read(buffer, filled, buffer.Length - filled);
+            if (n == 0) return (NrrdHeader.Parse(buffer.AsSpan(0, filled), name), filled); // detached header, no blank line
+            filled += n;
+        }
+    }
+
+    /// <summary>Index just past the first empty line ("\n\n" or "\n\r\n") at or after <paramref name="from"/>, or -1.</summary>
+    private static int BlankLineEnd(ReadOnlySpan<byte> bytes, int from)
+    {
+        for (int i = from; i < bytes.Length - 1; i++)
+        {
+            if (bytes[i] != (byte)'\n') continue;
+            if (bytes[i + 1] == (byte)'\n') return i + 2;
+            if (bytes[i + 1] == (byte)'\r' && i + 2 < bytes.Length && bytes[i + 2] == (byte)'\n') return i + 3;
+        }
+        return -1;
+    }
+
+    private sealed record DataLayout(VolumeGeometry Geometry, VoxelType Type, bool BigEndian, bool Gzip, long ByteSkip);
+
+    /// <summary>Everything the header says about the data, checked before a byte of it is read.</summary>
+    private static DataLayout Layout(NrrdHeader header, string name, VolumeReadLimits limits)
     {
         int dimension = ParseInt(header.Required("dimension", name), "dimension", name);
-        string[] sizeText = header.Required("sizes", name).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string sizesText = header.Required("sizes", name);
+        string[] sizeText = sizesText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (dimension != 3 || sizeText.Length != 3)
-            throw new VolumeFormatException($"'{name}' has dimension {dimension} (sizes '{header["sizes"]}'); only 3-D scalar volumes are supported (no 4-D, no multi-component).");
+            throw new VolumeFormatException($"'{name}' has dimension {dimension} (sizes '{Text.Clip(sizesText)}'); only 3-D scalar volumes are supported (no 4-D, no multi-component).");
         int[] sizes = sizeText.Select(s => ParseInt(s, "sizes", name)).ToArray();
-        if (sizes.Any(s => s < 1)) throw new VolumeFormatException($"'{name}': sizes '{header["sizes"]}' must be positive.");
+        if (sizes.Any(s => s < 1)) throw new VolumeFormatException($"'{name}': sizes '{Text.Clip(sizesText)}' must be positive.");
+        VolumeStreams.CheckVoxelCount((long)sizes[0] * sizes[1] * sizes[2], string.Join("x", sizes), limits, name);
         VoxelType type = NrrdHeader.ParseType(header.Required("type", name), name);
 
         string encoding = header.Required("encoding", name).ToLowerInvariant();
-        byte[] data = encoding switch
+        bool gzip = encoding switch
         {
-            "raw" => stored.ToArray(),
-            "gzip" or "gz" => FileBytes.Gunzip(stored, name),
-            _ => throw new VolumeFormatException($"'{name}': NRRD encoding '{encoding}' is not supported (raw and gzip are)."),
+            "raw" => false,
+            "gzip" or "gz" => true,
+            _ => throw new VolumeFormatException($"'{name}': NRRD encoding '{Text.Clip(encoding)}' is not supported (raw and gzip are)."),
         };
         if (header["line skip"] is { } lineSkip && lineSkip != "0")
             throw new VolumeFormatException($"'{name}': 'line skip' is not supported.");
-        int skip = header["byte skip"] is { } byteSkip ? ParseInt(byteSkip, "byte skip", name) : 0;
-        long needed = (long)sizes[0] * sizes[1] * sizes[2] * VoxelCodec.BytesPerVoxel(type);
-        if (skip == -1) skip = (int)Math.Max(0, data.Length - needed); // data is at the end of the file
-        if (skip < 0 || skip > data.Length) throw new VolumeFormatException($"'{name}': byte skip {skip} is invalid.");
+        long skip = header["byte skip"] is { } byteSkip ? ParseInt(byteSkip, "byte skip", name) : 0;
+        if (skip < -1 || skip > limits.MaxHeaderBytes)
+            throw new VolumeFormatException($"'{name}': byte skip {skip} is invalid (-1, or 0..{limits.MaxHeaderBytes}).");
+        if (skip == -1 && gzip) throw new VolumeFormatException($"'{name}': byte skip -1 is only valid with raw encoding.");
 
         string endian = (header["endian"] ?? "little").ToLowerInvariant();
-        if (endian is not ("little" or "big")) throw new VolumeFormatException($"'{name}': endian '{endian}' must be little or big.");
+        if (endian is not ("little" or "big")) throw new VolumeFormatException($"'{name}': endian '{Text.Clip(endian)}' must be little or big.");
+        return new DataLayout(Geometry(header, sizes, name), type, endian == "big", gzip, skip);
+    }
 
-        VolumeGeometry geometry = Geometry(header, sizes, name);
-        float[] voxels = VoxelCodec.Decode(data.AsSpan(skip), type, endian == "big", geometry.VoxelCount);
-        return new Volume(geometry, voxels, name, type);
+    /// <summary>Reads the voxels from <paramref name="data"/> (positioned at the data): never more than the layout declares.</summary>
+    private static Volume Decode(FileStream data, DataLayout layout, string name)
+    {
+        long count = layout.Geometry.VoxelCount;
+        long needed = count * VoxelCodec.BytesPerVoxel(layout.Type); // ≤ MaxVoxels × 8
+        long available = data.Length - data.Position;
+        Stream stream = data;
+        if (!layout.Gzip)
+        {
+            long skip = layout.ByteSkip == -1 ? available - needed : layout.ByteSkip; // -1: the data ends the file
+            if (skip < 0 || available - skip < needed)
+                throw new VolumeFormatException($"'{name}' is truncated: {count} voxels of {layout.Type} need {needed} bytes, the data holds {Math.Max(0, available - Math.Max(0, skip))}.");
+            data.Seek(skip, SeekOrigin.Current);
+        }
+        else
+        {
+            if (available < 18) throw new VolumeFormatException($"'{name}' is truncated: {available} bytes cannot hold gzip data.");
+            stream = new System.IO.Compression.GZipStream(data, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+            VolumeStreams.Skip(stream, layout.ByteSkip, name, "the byte skip");
+        }
+        using (stream == data ? null : stream)
+        {
+            float[] voxels = VoxelCodec.Read(stream, layout.Type, layout.BigEndian, count, name);
+            return new Volume(layout.Geometry, voxels, name, layout.Type);
+        }
     }
 
     private static VolumeGeometry Geometry(NrrdHeader header, int[] sizes, string name)
@@ -78,7 +141,7 @@ public static class NrrdReader
                 string directionsText = header.Required("space directions", name);
                 string[] parts = directionsText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length != 3 || parts.Any(p => p == "none"))
-                    throw new VolumeFormatException($"'{name}': space directions '{directionsText}' must give 3 vectors (multi-component data is not supported).");
+                    throw new VolumeFormatException($"'{name}': space directions '{Text.Clip(directionsText)}' must give 3 vectors (multi-component data is not supported).");
                 Vec3 ToRas(Vec3 v) => new(v.X * flip.X, v.Y * flip.Y, v.Z * flip.Z);
                 Vec3 origin = header["space origin"] is { } o ? ToRas(NrrdHeader.ParseVector(o, name)) : new Vec3(0, 0, 0);
                 return new VolumeGeometry(sizes[0], sizes[1], sizes[2],
@@ -91,7 +154,7 @@ public static class NrrdReader
                 double[] s = spacings.Split(' ', StringSplitOptions.RemoveEmptyEntries)
                     .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v != 0 ? Math.Abs(v) : 1)
                     .ToArray();
-                if (s.Length != 3) throw new VolumeFormatException($"'{name}': spacings '{spacings}' must have 3 values.");
+                if (s.Length != 3) throw new VolumeFormatException($"'{name}': spacings '{Text.Clip(spacings)}' must have 3 values.");
                 spacing = new Vec3(s[0], s[1], s[2]);
             }
             return VolumeGeometry.AxisAligned(sizes[0], sizes[1], sizes[2], spacing, new Vec3(0, 0, 0));
@@ -105,5 +168,5 @@ public static class NrrdReader
     private static int ParseInt(string text, string field, string name) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
             ? value
-            : throw new VolumeFormatException($"'{name}': {field} '{text}' is not an integer.");
+            : throw new VolumeFormatException($"'{name}': {field} '{Text.Clip(text)}' is not an integer.");
 }

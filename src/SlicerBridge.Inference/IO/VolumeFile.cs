@@ -8,13 +8,17 @@ public static class VolumeFile
     public const string SupportedReadExtensions = ".nii, .nii.gz, .nrrd, .nhdr";
     public const string SupportedWriteExtensions = ".nii, .nii.gz, .nrrd, .nhdr";
 
-    public static Volume Read(string path)
+    /// <summary>
+    /// Reads a volume; a malformed, truncated or oversized file is a <see cref="VolumeFormatException"/> (a missing one a
+    /// <see cref="FileNotFoundException"/>). <paramref name="limits"/> bounds the voxel count and header size.
+    /// </summary>
+    public static Volume Read(string path, VolumeReadLimits? limits = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return FormatOf(path) switch
         {
-            Format.Nifti => NiftiReader.Read(path),
-            Format.Nrrd => NrrdReader.Read(path),
+            Format.Nifti => NiftiReader.Read(path, limits),
+            Format.Nrrd => NrrdReader.Read(path, limits),
             _ => throw new VolumeFormatException($"'{path}': unsupported volume extension (supported: {SupportedReadExtensions})."),
         };
     }

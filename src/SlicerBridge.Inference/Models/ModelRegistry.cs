@@ -1,7 +1,7 @@
 namespace SlicerBridge.Inference.Models;
 
-/// <summary>How to build one named model: its kind (which factory), and optionally a checkpoint and a configuration.</summary>
-public sealed record ModelSpec(string Name, string Kind, string? Checkpoint = null, string? Config = null, string Device = "auto");
+/// <summary>How to build one named model: its kind (which factory), optionally a checkpoint and a configuration, and where and at what precision it runs.</summary>
+public sealed record ModelSpec(string Name, string Kind, string? Checkpoint = null, string? Config = null, string Device = "auto", string Precision = "fp32");
 
 /// <summary>Builds models of one kind ("growcut", "sam-med3d", ...). Loading may be slow; it runs on first use.</summary>
 public interface IModelFactory
@@ -25,7 +25,8 @@ public interface IModelFactory
 }
 
 /// <summary>What <c>model-run</c> was given: checkpoint, configuration (preset or fixture-style JSON), prepared input, clicks.</summary>
-public sealed record ModelRunRequest(string Checkpoint, string? Config, string? Input, string OutDir, IReadOnlyList<string> Points, string Device = "auto");
+public sealed record ModelRunRequest(string Checkpoint, string? Config, string? Input, string OutDir, IReadOnlyList<string> Points, string Device = "auto",
+    string Precision = "fp32");
 
 /// <summary>What ListModels reports about a model; <see cref="Device"/> is null until it is loaded.</summary>
 public sealed record ModelInfo(string Name, string Kind, string Description, bool Loaded, long WeightBytes, long CacheBytes = 0, string? Device = null);

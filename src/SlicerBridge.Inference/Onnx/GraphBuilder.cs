@@ -7,6 +7,10 @@ namespace SlicerBridge.Inference.Onnx;
 /// Builds one ONNX graph in memory: inputs, outputs, weights (external data in a <see cref="WeightSet"/>'s file),
 /// small constants (inlined) and nodes. Op calls compute nothing; they append a node and return the name of its output,
 /// named after the current scope (<c>blk.3.attn.logits</c>) so that any intermediate can be found and compared.
+/// The graph computes in its <see cref="Precision"/>: in fp16 graphs, float inputs, weights and constants are cast to
+/// float16 where they enter (weights once, folded into fp16 initializers when the session is made) and outputs back to
+/// float32, so callers always exchange float32; <see cref="InputFp32"/>, <see cref="WeightFp32"/> and
+/// <see cref="ConstantFp32"/> keep a part in float32 where fp16 would lose what matters (e.g. Fourier features).
 /// </summary>
 public sealed partial class GraphBuilder
 {
@@ -18,11 +22,29 @@ public sealed partial class GraphBuilder
     private readonly Stack<string> _scopes = new();
     private int _constants;
 
-    public GraphBuilder(string name, WeightSet weights)
+    private readonly Dictionary<string, string> _computeWeights = new(StringComparer.Ordinal);
+
+    public GraphBuilder(string name, WeightSet weights, ModelPrecision precision = ModelPrecision.Fp32)
     {
         _graph = new GraphProto { Name = name };
         _weights = weights;
+        Precision = precision;
     }
+
+    public ModelPrecision Precision { get; }
+
+    private bool Half => Precision == ModelPrecision.Fp16;
+
+    /// <summary>The most negative number safe to add in the compute type (a mask value: exp of it is 0).</summary>
+    public float MaskValue => Half ? -60000f : -1e30f;
+
+    /// <summary>A float32 value in the compute type.</summary>
+    public string ToCompute(string x) => Half ? Cast(x, TensorProto.Types.DataType.Float16) : x;
+
+    /// <summary>A compute-type value in float32.</summary>
+    public string ToFloat32(string x) => Half ? Cast(x, TensorProto.Types.DataType.Float) : x;
+
+    public string Cast(string x, TensorProto.Types.DataType to) => Node("Cast", [x], null, ("to", (int)to));
 
     public WeightSet Weights => _weights;
 
@@ -36,8 +58,11 @@ public sealed partial class GraphBuilder
         return new ScopeExit(_scopes);
     }
 
-    /// <summary>A float32 graph input; a dimension is a number or a symbolic name (e.g. "clicks").</summary>
-    public string Input(string name, params object[] dims) => Input(name, TensorProto.Types.DataType.Float, dims);
+    /// <summary>A float32 graph input, in the compute type; a dimension is a number or a symbolic name (e.g. "clicks").</summary>
+    public string Input(string name, params object[] dims) => ToCompute(Input(name, TensorProto.Types.DataType.Float, dims));
+
+    /// <summary>A float32 graph input that stays float32.</summary>
+    public string InputFp32(string name, params object[] dims) => Input(name, TensorProto.Types.DataType.Float, dims);
 
     public string Input(string name, TensorProto.Types.DataType type, params object[] dims)
     {
@@ -46,8 +71,8 @@ public sealed partial class GraphBuilder
         return name;
     }
 
-    /// <summary>Makes <paramref name="value"/> a float32 graph output named <paramref name="name"/>.</summary>
-    public void Output(string value, string name, params object[] dims) => Output(value, name, TensorProto.Types.DataType.Float, dims);
+    /// <summary>Makes <paramref name="value"/> (in the compute type) a float32 graph output named <paramref name="name"/>.</summary>
+    public void Output(string value, string name, params object[] dims) => Output(ToFloat32(value), name, TensorProto.Types.DataType.Float, dims);
 
     public void Output(string value, string name, TensorProto.Types.DataType type, params object[] dims)
     {
@@ -59,8 +84,17 @@ public sealed partial class GraphBuilder
         _graph.Output.Add(ValueInfo(name, type, dims));
     }
 
-    /// <summary>A checkpoint weight as an initializer whose data is in the weight set's file.</summary>
+    /// <summary>A checkpoint weight in the compute type.</summary>
     public string Weight(string name)
+    {
+        var stored = WeightFp32(name);
+        if (!Half) return stored;
+        if (!_computeWeights.TryGetValue(name, out var cast)) _computeWeights[name] = cast = ToCompute(stored);
+        return cast;
+    }
+
+    /// <summary>A checkpoint weight as a float32 initializer whose data is in the weight set's file.</summary>
+    public string WeightFp32(string name)
     {
         if (_declaredWeights.Add(name))
         {
@@ -77,8 +111,11 @@ public sealed partial class GraphBuilder
         return Weight(name);
     }
 
-    /// <summary>A small constant tensor, stored in the graph itself.</summary>
-    public string Constant(float[] values, params long[] dims)
+    /// <summary>A small constant tensor in the compute type, stored in the graph itself.</summary>
+    public string Constant(float[] values, params long[] dims) => ToCompute(ConstantFp32(values, dims));
+
+    /// <summary>A small float32 constant tensor, stored in the graph itself.</summary>
+    public string ConstantFp32(float[] values, params long[] dims)
     {
         var t = NewConstant(TensorProto.Types.DataType.Float, dims);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
@@ -93,6 +130,8 @@ public sealed partial class GraphBuilder
     }
 
     public string Scalar(float value) => Constant([value]);
+
+    public string ScalarFp32(float value) => ConstantFp32([value]);
 
     /// <summary>An int64 vector constant (shapes, axes, indices).</summary>
     public string Ints(params long[] values) => Constant(values, values.Length);

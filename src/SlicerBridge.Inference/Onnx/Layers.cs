@@ -10,17 +10,21 @@ public static class Layers
     public static string Linear(this GraphBuilder g, string x, string prefix, string? name = null) =>
         g.Gemm(x, g.Weight(prefix + ".weight"), g.Weights.Contains(prefix + ".bias") ? g.Weight(prefix + ".bias") : null, name);
 
-    /// <summary>nn.LayerNorm over the last axis.</summary>
+    /// <summary>
+    /// nn.LayerNorm over the last axis, on a float32 value (a residual stream), in float32 in every precision (the
+    /// usual mixed-precision split: streams and norms in fp32, matrix products in the compute type).
+    /// </summary>
     public static string LayerNorm(this GraphBuilder g, string x, string prefix, float epsilon, string? name = null) =>
-        g.LayerNormalization(x, g.Weight(prefix + ".weight"), g.Weight(prefix + ".bias"), epsilon, name);
+        g.LayerNormalization(x, g.WeightFp32(prefix + ".weight"), g.WeightFp32(prefix + ".bias"), epsilon, name);
 
     /// <summary>
-    /// SAM's LayerNorm3d: each voxel of x [1,C,D,H,W] normalised over its C channels, then per-channel weight and bias.
+    /// SAM's LayerNorm3d: each voxel of x [1,C,D,H,W] (compute type) normalised over its C channels in float32, then
+    /// per-channel weight and bias; returns the compute type.
     /// </summary>
     public static string LayerNorm3d(this GraphBuilder g, string x, string prefix, float epsilon, string? name = null)
     {
-        var channelsLast = g.Transpose(x, [0, 2, 3, 4, 1]);
-        var normed = g.LayerNormalization(channelsLast, g.Weight(prefix + ".weight"), g.Weight(prefix + ".bias"), epsilon);
+        var channelsLast = g.ToFloat32(g.Transpose(x, [0, 2, 3, 4, 1]));
+        var normed = g.ToCompute(g.LayerNormalization(channelsLast, g.WeightFp32(prefix + ".weight"), g.WeightFp32(prefix + ".bias"), epsilon));
         return g.Transpose(normed, [0, 4, 1, 2, 3], name);
     }
 
@@ -53,8 +57,9 @@ public static class Layers
         var qh = Heads(g.Linear(q, prefix + ".q_proj"));
         var kh = g.Transpose(g.Reshape(g.Linear(k, prefix + ".k_proj"), [-1, heads, headDim]), [1, 2, 0]); // [H, hd, Nk]
         var vh = Heads(g.Linear(v, prefix + ".v_proj"));
-        var logits = g.Mul(g.MatMul(qh, kh), g.Scalar(1 / MathF.Sqrt(headDim)));
-        var attended = g.MatMul(g.Softmax(logits), vh);                                           // [H, Nq, hd]
+        // Logits and softmax in float32 in every precision (see the encoder's attention).
+        var logits = g.Mul(g.ToFloat32(g.MatMul(qh, kh)), g.ScalarFp32(1 / MathF.Sqrt(headDim)));
+        var attended = g.MatMul(g.ToCompute(g.Softmax(logits)), vh);                              // [H, Nq, hd]
         var merged = g.Reshape(g.Transpose(attended, [1, 0, 2]), [-1, innerDim]);
         return g.Linear(merged, prefix + ".out_proj", name);
     }

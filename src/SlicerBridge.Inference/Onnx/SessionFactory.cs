@@ -16,6 +16,16 @@ public sealed record ExecutionChoice(ExecutionDevice Device, string? Fallback)
 /// </summary>
 public static class SessionFactory
 {
+    static SessionFactory()
+    {
+        // ONNX Runtime's own logger writes provider-loading failures to stderr; they are reported here, once, as a reason.
+        if (!OrtEnv.IsCreated)
+        {
+            var options = new EnvironmentCreationOptions { logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            OrtEnv.CreateInstanceWithOptions(ref options);
+        }
+    }
+
     /// <summary>Creates a session for <paramref name="model"/> whose weights come from <paramref name="weights"/>.</summary>
     public static (InferenceSession Session, ExecutionChoice Choice) Create(byte[] model, WeightSet weights, ExecutionDevice device)
     {
@@ -24,13 +34,13 @@ public static class SessionFactory
             try { return (Build(model, weights, new ExecutionDevice(ExecutionProviderKind.Cuda)), new ExecutionChoice(new ExecutionDevice(ExecutionProviderKind.Cuda), null)); }
             catch (OnnxRuntimeException ex)
             {
-                return (Build(model, weights, ExecutionDevice.Cpu), new ExecutionChoice(ExecutionDevice.Cpu, $"CUDA not used: {FirstLine(ex.Message)}"));
+                return (Build(model, weights, ExecutionDevice.Cpu), new ExecutionChoice(ExecutionDevice.Cpu, CudaProviderDiagnosis.Explain(ex)));
             }
         }
         try { return (Build(model, weights, device), new ExecutionChoice(device, null)); }
         catch (OnnxRuntimeException ex) when (device.Kind != ExecutionProviderKind.Cpu)
         {
-            throw new ArgumentException($"Device {device} is not available: {FirstLine(ex.Message)}", ex);
+            throw new ArgumentException($"Device {device} is not available: {CudaProviderDiagnosis.Explain(ex)}", ex);
         }
     }
 
@@ -79,7 +89,7 @@ public static class SessionFactory
         return session;
     }
 
-    private static string FirstLine(string message)
+    internal static string FirstLine(string message)
     {
         var line = message.Split('\n', 2)[0].Trim();
         return line.Length > 200 ? line[..200] + "…" : line;

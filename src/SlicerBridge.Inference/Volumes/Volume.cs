@@ -9,6 +9,7 @@ namespace SlicerBridge.Inference.Volumes;
 /// </summary>
 public sealed class Volume
 {
+    private const int HashSliceVoxels = 1 << 24;
     private string? _contentKey;
 
     public Volume(VolumeGeometry geometry, float[] voxels, string name = "", VoxelType sourceType = VoxelType.Float32)
@@ -44,7 +45,9 @@ public sealed class Volume
         Span<int> size = [Geometry.SizeI, Geometry.SizeJ, Geometry.SizeK];
         hash.AppendData(MemoryMarshal.AsBytes(size));
         hash.AppendData(MemoryMarshal.AsBytes(Geometry.IjkToRas));
-        hash.AppendData(MemoryMarshal.AsBytes(Voxels.AsSpan()));
+        // In slices: the bytes of 2^29 or more floats do not fit one span's int length.
+        for (int start = 0; start < Voxels.Length; start += HashSliceVoxels)
+            hash.AppendData(MemoryMarshal.AsBytes(Voxels.AsSpan(start, Math.Min(HashSliceVoxels, Voxels.Length - start))));
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 }

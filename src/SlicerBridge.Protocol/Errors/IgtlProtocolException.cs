@@ -39,3 +39,7 @@ public sealed class IgtlMalformedMessageException(IgtlHeader header, IgtlRejectR
 {
     public IgtlHeader Header { get; } = header;
 }
+
+/// <summary>The peer stopped sending (inside a message, or between messages past the idle limit); the stream is abandoned.</summary>
+public sealed class IgtlTimeoutException(IgtlRejectReason reason, string message)
+    : IgtlProtocolException(reason, framingIntact: false, message);

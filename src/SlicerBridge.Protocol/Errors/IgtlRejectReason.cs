@@ -24,4 +24,8 @@ public enum IgtlRejectReason
     ZeroSpacing,
     NonFiniteMatrix,
     InvalidLength,
+    /// <summary>A message had begun and stopped arriving for longer than the message read timeout.</summary>
+    MessageTimedOut,
+    /// <summary>No message began within the idle timeout.</summary>
+    ConnectionIdle,
 }

@@ -40,7 +40,7 @@ public static class IgtlFrameReader
 
     public static void VerifyCrc(in IgtlHeader header, ReadOnlySequence<byte> body)
     {
-        ulong crc = Crc64.Compute(body);
+        ulong crc = IgtlCrc.Compute(body);
         if (crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
     }
 }

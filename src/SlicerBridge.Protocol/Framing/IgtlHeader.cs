@@ -6,6 +6,9 @@ namespace SlicerBridge.Protocol;
 /// <summary>The 58-byte OpenIGTLink header, decoded.</summary>
 public readonly record struct IgtlHeader(ushort Version, string MessageType, string DeviceName, IgtlTimestamp Timestamp, ulong BodySize, ulong Crc)
 {
+    /// <summary>The type field decoded once, when the header is made; every dispatch switches on this.</summary>
+    public IgtlMessageKind Kind { get; } = IgtlMessageKinds.Decode(MessageType);
+
     /// <summary>Decodes a header from exactly 58 bytes (no validation of the version or the body size).</summary>
     public static IgtlHeader Decode(ReadOnlySpan<byte> header)
     {

@@ -28,27 +28,24 @@ public static class IgtlMessageParser
 
     private static IgtlMessage ParseContent(in IgtlHeader header, ReadOnlySequence<byte> content, IgtlReaderOptions options, ArrayPool<byte> pool)
     {
-        string type = header.MessageType;
-        if (type == "IMAGE") return ImageMessage.Parse(header, content, options, pool);
-        if (!IsKnown(type)) return new UnknownMessage(type, header.BodySize);
+        var kind = header.Kind;
+        if (kind == IgtlMessageKind.Image) return ImageMessage.Parse(header, content, options, pool);
+        if (kind == IgtlMessageKind.Unknown) return new UnknownMessage(header.MessageType, header.BodySize);
         // Every other known type is small: decode from one contiguous copy.
         byte[] bytes = content.ToArray();
-        return type switch
+        return kind switch
         {
-            "POINT" => PointMessage.Parse(header, bytes),
-            "TRANSFORM" => TransformMessage.Parse(header, bytes),
-            "STRING" => StringMessage.Parse(header, bytes),
-            "STATUS" => StatusMessage.Parse(header, bytes),
-            "COMMAND" => CommandMessage.Parse<CommandMessage>(header, bytes),
-            "RTS_COMMAND" => CommandMessage.Parse<RtsCommandMessage>(header, bytes),
-            "CAPABILITY" => CapabilityMessage.Parse(header, bytes),
-            _ when QueryMessage.IsQueryType(type) => new QueryMessage(type) { Content = bytes },
-            _ => new RtsMessage(type) { Content = bytes },
+            IgtlMessageKind.Point => PointMessage.Parse(header, bytes),
+            IgtlMessageKind.Transform => TransformMessage.Parse(header, bytes),
+            IgtlMessageKind.String => StringMessage.Parse(header, bytes),
+            IgtlMessageKind.Status => StatusMessage.Parse(header, bytes),
+            IgtlMessageKind.Command => CommandMessage.Parse<CommandMessage>(header, bytes),
+            IgtlMessageKind.RtsCommand => CommandMessage.Parse<RtsCommandMessage>(header, bytes),
+            IgtlMessageKind.Capability => CapabilityMessage.Parse(header, bytes),
+            IgtlMessageKind.GetStatus or IgtlMessageKind.GetCapability or IgtlMessageKind.OtherQuery => new QueryMessage(header.MessageType) { Content = bytes },
+            _ => new RtsMessage(header.MessageType) { Content = bytes },
         };
     }
-
-    internal static bool IsKnown(string type) => type is "POINT" or "TRANSFORM" or "STRING" or "STATUS" or "COMMAND" or "RTS_COMMAND" or "CAPABILITY"
-        || QueryMessage.IsQueryType(type) || (type.Length > 4 && type.StartsWith("RTS_", StringComparison.Ordinal));
 
     internal static ReadOnlySequence<byte> SplitVersion2(in IgtlHeader header, ReadOnlySequence<byte> body, IgtlReaderOptions options,
         out uint messageId, out List<(string, IgtlMetadataValue)> metadata)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Pipelines;
 
 namespace SlicerBridge.Protocol;
@@ -11,7 +12,9 @@ namespace SlicerBridge.Protocol;
 /// Small messages are parsed where they lie in the pipe. An IMAGE body larger than <see cref="StreamedImageThreshold"/> is
 /// not buffered whole in the pipe: its image head is validated against the limits first, then the pixels are copied, as
 /// they arrive, straight into one pooled buffer of their exact size that the message keeps (the CRC runs on each chunk
-/// right after it is copied). So a large volume costs one copy and one rented buffer, and a bad one costs nothing.
+/// right after it is copied). So a large volume costs one copy and one rented buffer, and a bad one costs nothing. A reader
+/// made over a <see cref="Stream"/> goes further: once the pipe's buffered bytes are used, the rest of the pixels are
+/// read from the stream straight into that buffer (the socket's copy is the only one).
 /// Unknown types larger than that threshold, and known non-IMAGE types beyond
 /// <see cref="IgtlReaderOptions.MaxNonImageBodyBytes"/>, are skipped as their bytes arrive (CRC checked on the way),
 /// never buffered whole.
@@ -21,13 +24,69 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     /// <summary>IMAGE bodies above this size take the streamed path.</summary>
     public const int StreamedImageThreshold = 64 * 1024;
 
+    /// <summary>Pipe buffer of a reader made over a stream: large enough for any small message in a few reads.</summary>
+    public const int DefaultStreamBufferSize = 64 * 1024;
+
+    /// <summary>Largest single read straight into a pixel buffer, so the CRC of each piece runs while it is still in cache.</summary>
+    private const int DirectReadBytes = 1 << 20;
+
     private readonly IgtlReaderOptions _options = options ?? IgtlReaderOptions.Default;
     private readonly ArrayPool<byte> _pool = pixelPool ?? ArrayPool<byte>.Shared;
+    private readonly Stream? _direct;
 
+    /// <summary>A reader that owns a pipe over <paramref name="source"/> (left open) and reads large pixel bodies from it directly.</summary>
+    public IgtlMessageReader(Stream source, IgtlReaderOptions? options = null, ArrayPool<byte>? pixelPool = null, int bufferSize = DefaultStreamBufferSize)
+        : this(PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: Math.Max(1024, bufferSize / 4), leaveOpen: true)),
+            options, pixelPool)
+    {
+        _direct = source;
+    }
+
+    /// <summary>Set for the duration of one <see cref="ReadAsync"/> when a timeout is configured; re-armed before every read.</summary>
+    private CancellationTokenSource? _deadline;
+    private bool _messageStarted;
+
+    /// <summary>
+    /// The next message, or null at a clean end of stream. With <see cref="IgtlReaderOptions.MessageReadTimeout"/> or
+    /// <see cref="IgtlReaderOptions.IdleTimeout"/> set, a read that waits longer than the one that applies (a message has
+    /// begun, or none has) ends in an <see cref="IgtlTimeoutException"/>; the stream is then no longer aligned.
+    /// </summary>
     public async ValueTask<IgtlMessage?> ReadAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.MessageReadTimeout is null && _options.IdleTimeout is null)
+            return await ReadMessageAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _deadline = deadline;
+        try
+        {
+            return await ReadMessageAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw _messageStarted
+                ? new IgtlTimeoutException(IgtlRejectReason.MessageTimedOut,
+                    $"a message had begun but no more of it arrived for {_options.MessageReadTimeout!.Value.TotalSeconds:0.###} s")
+                : new IgtlTimeoutException(IgtlRejectReason.ConnectionIdle,
+                    $"no message arrived for {_options.IdleTimeout!.Value.TotalSeconds:0.###} s (idle timeout)");
+        }
+        finally { _deadline = null; }
+    }
+
+    /// <summary>Starts the clock for the next read: the message timeout inside a message, the idle timeout between messages.</summary>
+    private void Arm(bool messageStarted)
+    {
+        if (_deadline is null) return;
+        _messageStarted = messageStarted;
+        var limit = messageStarted ? _options.MessageReadTimeout : _options.IdleTimeout;
+        _deadline.CancelAfter(limit ?? Timeout.InfiniteTimeSpan);
+    }
+
+    private async ValueTask<IgtlMessage?> ReadMessageAsync(CancellationToken cancellationToken)
+    {
+        bool started = false;
         while (true)
         {
+            Arm(started);
             ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition consumed = buffer.Start, examined = buffer.End;
@@ -37,14 +96,14 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 var reader = new SequenceReader<byte>(buffer);
                 var frameOptions = _options with { VerifyCrc = false };
                 if (IgtlFrameReader.TryPeekHeader(ref reader, frameOptions, out var peeked)
-                    && peeked.MessageType == "IMAGE" && peeked.BodySize > StreamedImageThreshold
+                    && peeked.Kind == IgtlMessageKind.Image && peeked.BodySize > StreamedImageThreshold
                     && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
                 {
                     consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
                     streamed = peeked;
                 }
-                else if (peeked.MessageType is { Length: > 0 } type && type != "IMAGE"
-                         && (IgtlMessageParser.IsKnown(type) ? IsOversizeNonImage(peeked) : peeked.BodySize > StreamedImageThreshold)
+                else if (peeked.MessageType is { Length: > 0 } && peeked.Kind != IgtlMessageKind.Image
+                         && (IgtlMessageKinds.IsKnown(peeked.Kind) ? IsOversizeNonImage(peeked) : peeked.BodySize > StreamedImageThreshold)
                          && (ulong)buffer.Length - IgtlHeaderLayout.Size < peeked.BodySize)
                 {
                     consumed = examined = buffer.GetPosition(IgtlHeaderLayout.Size);
@@ -55,7 +114,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     consumed = reader.Position;
                     examined = consumed;
                     if (_options.VerifyCrc) IgtlFrameReader.VerifyCrc(header, body);
-                    if (header.MessageType != "IMAGE" && IgtlMessageParser.IsKnown(header.MessageType) && IsOversizeNonImage(header))
+                    if (header.Kind is not (IgtlMessageKind.Image or IgtlMessageKind.Unknown) && IsOversizeNonImage(header))
                         throw NonImageTooLarge(header);
                     return IgtlMessageParser.Parse(header, body, _options, _pool);
                 }
@@ -68,6 +127,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                     throw Truncated(peeked, buffer.Length - IgtlHeaderLayout.Size);
                 }
                 else if (result.IsCanceled) throw new OperationCanceledException(cancellationToken);
+                started = !buffer.IsEmpty;
             }
             finally
             {
@@ -82,7 +142,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     {
         long bodySize = (long)header.BodySize;
         long left = bodySize;
-        ulong crc = 0;
+        var crc = new Crc64();
 
         // Extended header (v2): where the content ends and how long the metadata trailer is.
         byte[] ext = [];
@@ -94,7 +154,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             long trailer = BinaryPrimitives.ReadUInt16BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaHeaderSizeOffset))
                 + (long)BinaryPrimitives.ReadUInt32BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaDataSizeOffset));
             left -= ext.Length;
-            crc = Crc64.Compute(ext, crc);
+            crc.Append(ext);
             uint metaDataSize = BinaryPrimitives.ReadUInt32BigEndian(ext.AsSpan(IgtlHeaderLayout.MetaDataSizeOffset));
             if (metaDataSize > (uint)_options.MaxMetadataBytes)
             {
@@ -106,7 +166,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             {
                 if (extSize > left) { await SkipAsync(header, left, ct).ConfigureAwait(false); throw Bad(header, IgtlRejectReason.MalformedExtendedHeader, $"extended header size {extSize} exceeds the body"); }
                 var extra = await ReadExactAsync(header, extSize - IgtlHeaderLayout.ExtendedHeaderSize, bodySize - left, ct).ConfigureAwait(false);
-                crc = Crc64.Compute(extra, crc);
+                crc.Append(extra);
                 left -= extra.Length;
                 ext = [.. ext, .. extra];
             }
@@ -122,7 +182,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
         // Image head: validated against the limits before the pixel buffer is rented.
         var head = await ReadExactAsync(header, ImageMessage.ImageHeaderSize, bodySize - left, ct).ConfigureAwait(false);
         left -= head.Length;
-        crc = Crc64.Compute(head, crc);
+        crc.Append(head);
         ImageMessage message;
         try
         {
@@ -139,12 +199,15 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             int pixelBytes = (int)message.ExpectedPixelBytes;
             var rented = _pool.Rent(pixelBytes);
             message.AttachPooledPixels(_pool, rented, pixelBytes);
-            crc = await CopyIntoAsync(header, rented.AsMemory(0, pixelBytes), crc, bodySize - left, ct).ConfigureAwait(false);
+            var pixels = rented.AsMemory(0, pixelBytes);
+            var crcOrNull = _options.VerifyCrc ? crc : null;
+            if (_direct is null) await CopyIntoAsync(header, pixels, crcOrNull, bodySize - left, ct).ConfigureAwait(false);
+            else await ReadDirectAsync(header, pixels, crcOrNull, bodySize - left, ct).ConfigureAwait(false);
             left -= pixelBytes;
 
             var trailerBytes = await ReadExactAsync(header, (int)left, bodySize - left, ct).ConfigureAwait(false);
-            crc = Crc64.Compute(trailerBytes, crc);
-            if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
+            crc.Append(trailerBytes);
+            if (_options.VerifyCrc && crc.GetCurrentHashAsUInt64() is var actual && actual != header.Crc) throw new IgtlChecksumMismatchException(header, actual);
 
             message.CopyHeaderFieldsFrom(header);
             if (header.Version == 2)
@@ -170,9 +233,10 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     /// </summary>
     private async ValueTask<IgtlMessage> SkipStreamedAsync(IgtlHeader header, CancellationToken ct)
     {
-        ulong crc = await SkipAsync(header, (long)header.BodySize, ct, computeCrc: _options.VerifyCrc).ConfigureAwait(false);
-        if (_options.VerifyCrc && crc != header.Crc) throw new IgtlChecksumMismatchException(header, crc);
-        if (IgtlMessageParser.IsKnown(header.MessageType)) throw NonImageTooLarge(header);
+        var crc = _options.VerifyCrc ? new Crc64() : null;
+        await SkipAsync(header, (long)header.BodySize, ct, crc).ConfigureAwait(false);
+        if (crc is not null && crc.GetCurrentHashAsUInt64() is var actual && actual != header.Crc) throw new IgtlChecksumMismatchException(header, actual);
+        if (IgtlMessageKinds.IsKnown(header.Kind)) throw NonImageTooLarge(header);
         var message = new UnknownMessage(header.MessageType, header.BodySize);
         message.CopyHeaderFieldsFrom(header);
         return message;
@@ -188,15 +252,17 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
     private async ValueTask<byte[]> ReadExactAsync(IgtlHeader header, int count, long alreadyRead, CancellationToken ct)
     {
         var bytes = new byte[count];
-        await CopyIntoAsync(header, bytes, 0, alreadyRead, ct, computeCrc: false).ConfigureAwait(false);
+        await CopyIntoAsync(header, bytes, null, alreadyRead, ct).ConfigureAwait(false);
         return bytes;
     }
 
-    private async ValueTask<ulong> CopyIntoAsync(IgtlHeader header, Memory<byte> target, ulong crc, long alreadyRead, CancellationToken ct, bool computeCrc = true)
+    /// <summary>Fills <paramref name="target"/> from the pipe, appending each copied chunk to <paramref name="crc"/> when given.</summary>
+    private async ValueTask CopyIntoAsync(IgtlHeader header, Memory<byte> target, Crc64? crc, long alreadyRead, CancellationToken ct)
     {
         int filled = 0;
         while (filled < target.Length)
         {
+            Arm(messageStarted: true);
             ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
             long take = Math.Min(target.Length - filled, buffer.Length);
@@ -205,7 +271,7 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
             {
                 var destination = target.Span.Slice(filled, segment.Length);
                 segment.Span.CopyTo(destination);
-                if (computeCrc && _options.VerifyCrc) crc = Crc64.Compute(destination, crc);
+                crc?.Append(destination);
                 filled += segment.Length;
             }
             input.AdvanceTo(chunk.End);
@@ -215,20 +281,44 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 throw Truncated(header, alreadyRead + filled);
             }
         }
-        return crc;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="target"/> with what the pipe holds already, then straight from the stream. Safe because the
+    /// pipe reads from its stream only inside <see cref="PipeReader.ReadAsync"/>, and none is pending here.
+    /// </summary>
+    private async ValueTask ReadDirectAsync(IgtlHeader header, Memory<byte> target, Crc64? crc, long alreadyRead, CancellationToken ct)
+    {
+        int filled = 0;
+        if (input.TryRead(out var buffered))
+        {
+            var chunk = buffered.Buffer.Slice(0, Math.Min(target.Length, buffered.Buffer.Length));
+            chunk.CopyTo(target.Span);
+            input.AdvanceTo(chunk.End);
+            crc?.Append(target.Span[..(int)chunk.Length]);
+            filled = (int)chunk.Length;
+        }
+        while (filled < target.Length)
+        {
+            Arm(messageStarted: true);
+            int n = await _direct!.ReadAsync(target.Slice(filled, Math.Min(DirectReadBytes, target.Length - filled)), ct).ConfigureAwait(false);
+            if (n == 0) throw Truncated(header, alreadyRead + filled);
+            crc?.Append(target.Span.Slice(filled, n));
+            filled += n;
+        }
     }
 
     /// <summary>Drops the rest of a rejected body so the stream stays aligned on the next message.</summary>
-    private async ValueTask<ulong> SkipAsync(IgtlHeader header, long count, CancellationToken ct, bool computeCrc = false)
+    private async ValueTask SkipAsync(IgtlHeader header, long count, CancellationToken ct, Crc64? crc = null)
     {
         long left = count;
-        ulong crc = 0;
         while (left > 0)
         {
+            Arm(messageStarted: true);
             ReadResult result = await input.ReadAsync(ct).ConfigureAwait(false);
             long take = Math.Min(left, result.Buffer.Length);
             var chunk = result.Buffer.Slice(0, take);
-            if (computeCrc) crc = Crc64.Compute(chunk, crc);
+            crc?.Append(chunk);
             input.AdvanceTo(chunk.End);
             left -= take;
             if (left > 0 && (result.IsCompleted || result.IsCanceled))
@@ -237,7 +327,6 @@ public sealed class IgtlMessageReader(PipeReader input, IgtlReaderOptions? optio
                 throw Truncated(header, (long)header.BodySize - left);
             }
         }
-        return crc;
     }
 
     private static IgtlMalformedMessageException Bad(in IgtlHeader header, IgtlRejectReason reason, string text) => new(header, reason, text);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -11,8 +12,74 @@ public static class IgtlMessageWriter
 {
     public static void Write(IgtlMessage message, IBufferWriter<byte> output)
     {
-        ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(output);
+        var frame = Prepare(message);
+        try
+        {
+            output.Write(frame.Head);
+            WriteLarge(output, frame.Payload.Span);
+            if (frame.Metadata is not null) output.Write(frame.Metadata);
+        }
+        finally { frame.Return(); }
+    }
+
+    public static async ValueTask WriteAsync(PipeWriter output, IgtlMessage message, CancellationToken cancellationToken = default)
+    {
+        Write(message, output);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes one message straight to a stream: header and content head in one write, then the payload (image pixels)
+    /// from the caller's memory without a copy, then the metadata. The CRC is computed over the payload before it is sent.
+    /// </summary>
+    public static async ValueTask WriteAsync(Stream output, IgtlMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var frame = Prepare(message);
+        try
+        {
+            if (frame.Payload.Length <= CoalescedPayloadBytes)
+            {
+                // Small message: one write (one segment on the wire, no Nagle interplay between pieces).
+                int total = frame.Head.Length + frame.Payload.Length + (frame.Metadata?.Length ?? 0);
+                byte[] one = ArrayPool<byte>.Shared.Rent(total);
+                try
+                {
+                    frame.Head.CopyTo(one);
+                    frame.Payload.Span.CopyTo(one.AsSpan(frame.Head.Length));
+                    frame.Metadata?.CopyTo(one.AsSpan(frame.Head.Length + frame.Payload.Length));
+                    await output.WriteAsync(one.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
+                }
+                finally { ArrayPool<byte>.Shared.Return(one); }
+            }
+            else
+            {
+                await output.WriteAsync(frame.HeadMemory, cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
+                if (frame.Metadata is not null) await output.WriteAsync(frame.Metadata, cancellationToken).ConfigureAwait(false);
+            }
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally { frame.Return(); }
+    }
+
+    /// <summary>Payloads up to this size are copied into one buffer with the header; larger ones are written from where they lie.</summary>
+    private const int CoalescedPayloadBytes = 64 * 1024;
+
+    /// <summary>A message ready to send: header and content head in one pooled buffer, the payload by reference, the metadata.</summary>
+    private readonly struct PreparedFrame(byte[] rented, int headLength, ReadOnlyMemory<byte> payload, byte[]? metadata)
+    {
+        public ReadOnlySpan<byte> Head => rented.AsSpan(0, headLength);
+        public ReadOnlyMemory<byte> HeadMemory => rented.AsMemory(0, headLength);
+        public ReadOnlyMemory<byte> Payload => payload;
+        public byte[]? Metadata => metadata;
+        public void Return() => ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    private static PreparedFrame Prepare(IgtlMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         message.ValidateForWrite();
         bool v2 = message.HeaderVersion == 2;
         int headSize = message.ContentHeadSize;
@@ -23,10 +90,10 @@ public static class IgtlMessageWriter
         int prefixSize = extSize + headSize;
         ulong bodySize = (ulong)prefixSize + (ulong)payload.Length + (ulong)(metadata?.Length ?? 0);
 
-        byte[] prefix = ArrayPool<byte>.Shared.Rent(Math.Max(prefixSize, 1));
+        byte[] rented = ArrayPool<byte>.Shared.Rent(IgtlHeaderLayout.Size + prefixSize);
         try
         {
-            var p = prefix.AsSpan(0, prefixSize);
+            var p = rented.AsSpan(IgtlHeaderLayout.Size, prefixSize);
             if (v2)
             {
                 BinaryPrimitives.WriteUInt16BigEndian(p[IgtlHeaderLayout.ExtHeaderSizeOffset..], IgtlHeaderLayout.ExtendedHeaderSize);
@@ -36,27 +103,20 @@ public static class IgtlMessageWriter
             }
             message.WriteContentHead(p[extSize..]);
 
-            ulong crc = Crc64.Compute(p);
-            crc = Crc64.Compute(payload.Span, crc);
-            if (metadata is not null) crc = Crc64.Compute(metadata, crc);
+            var crc = new Crc64();
+            crc.Append(p);
+            crc.Append(payload.Span);
+            if (metadata is not null) crc.Append(metadata);
 
-            var header = new IgtlHeader(message.HeaderVersion, message.MessageType, message.DeviceName, message.Timestamp, bodySize, crc);
-            header.Encode(output.GetSpan(IgtlHeaderLayout.Size));
-            output.Advance(IgtlHeaderLayout.Size);
-            output.Write(p);
-            WriteLarge(output, payload.Span);
-            if (metadata is not null) output.Write(metadata);
+            new IgtlHeader(message.HeaderVersion, message.MessageType, message.DeviceName, message.Timestamp, bodySize, crc.GetCurrentHashAsUInt64())
+                .Encode(rented);
+            return new PreparedFrame(rented, IgtlHeaderLayout.Size + prefixSize, payload, metadata);
         }
-        finally
+        catch
         {
-            ArrayPool<byte>.Shared.Return(prefix);
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
         }
-    }
-
-    public static async ValueTask WriteAsync(PipeWriter output, IgtlMessage message, CancellationToken cancellationToken = default)
-    {
-        Write(message, output);
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public static byte[] ToArray(IgtlMessage message)

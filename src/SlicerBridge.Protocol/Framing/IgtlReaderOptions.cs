@@ -17,4 +17,8 @@ public sealed record IgtlReaderOptions
     public int MaxImageDimension { get; init; } = 65535;
     public long MaxImageVoxels { get; init; } = 1L << 30;
     public bool VerifyCrc { get; init; } = true;
+    /// <summary>Longest wait for more bytes once a message has begun (a stalled sender); null = no limit.</summary>
+    public TimeSpan? MessageReadTimeout { get; init; }
+    /// <summary>Longest wait for the first byte of the next message (a silent peer); null = no limit.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
 }

@@ -9,6 +9,10 @@ public abstract class IgtlMessage : IDisposable
     /// <summary>Type name as on the wire (≤ 12 ASCII characters), e.g. "IMAGE", "GET_STATUS".</summary>
     public abstract string MessageType { get; }
 
+    /// <summary><see cref="MessageType"/> decoded (once per message); dispatch on this, not on the name.</summary>
+    public IgtlMessageKind Kind => _kind ??= IgtlMessageKinds.Decode(MessageType);
+    private IgtlMessageKind? _kind;
+
     public string DeviceName { get; set; } = "";
     public IgtlTimestamp Timestamp { get; set; }
     public uint MessageId { get; set; }

@@ -18,7 +18,7 @@ public sealed class QueryMessage : IgtlMessage
     public byte[] Content { get; set; } = [];
 
     public static bool IsQueryType(string type) =>
-        type.Length > 4 && (type.StartsWith("GET_", StringComparison.Ordinal) || type.StartsWith("STT_", StringComparison.Ordinal) || type.StartsWith("STP_", StringComparison.Ordinal));
+        IgtlMessageKinds.Decode(type) is IgtlMessageKind.GetStatus or IgtlMessageKind.GetCapability or IgtlMessageKind.OtherQuery;
 
     internal override int ContentHeadSize => Content.Length;
     internal override void WriteContentHead(Span<byte> destination) => Content.CopyTo(destination);
@@ -31,7 +31,7 @@ public sealed class RtsMessage : IgtlMessage
 
     public RtsMessage(string messageType)
     {
-        if (messageType.Length <= 4 || !messageType.StartsWith("RTS_", StringComparison.Ordinal))
+        if (IgtlMessageKinds.Decode(messageType) != IgtlMessageKind.OtherRts)
             throw new ArgumentException($"'{messageType}' is not an RTS_ type.", nameof(messageType));
         _messageType = messageType;
     }

@@ -1,4 +1,4 @@
-using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Server;
 using SlicerBridge.Inference.Volumes;
 
 namespace SlicerBridge.Host.Tests.Core;

@@ -64,6 +64,9 @@ public class CommandTests
         Assert.Equal(2, st.GetProperty("cache").GetProperty("volumes").GetInt32());
         Assert.Equal((16 * 16 * 16 + 12 * 12 * 12) * 4, st.GetProperty("cache").GetProperty("usedBytes").GetInt64());
         Assert.Equal("cpu", st.GetProperty("device").GetString());
+        var host = st.GetProperty("host"); // which server answered (several behind a load balancer)
+        Assert.Equal($"{Environment.MachineName}/{Environment.ProcessId}", host.GetProperty("instance").GetString());
+        Assert.Equal(Environment.ProcessId, host.GetProperty("pid").GetInt32());
 
         var (clear, _) = await client.CommandAsync("SetRoi", "{}");
         AssertSuccess(clear);

@@ -56,7 +56,7 @@ public class InputRejectionTests
         await using var server = await BridgeTestServer.StartAsync(new() { ["Protocol:MaxNonImageBodyBytes"] = "4096" });
         await using var client = await server.ConnectAsync(headerVersion: 1);
         var body = new byte[64 * 1024];
-        var header = new IgtlHeader(1, "POINT", "huge", default, (ulong)body.Length, Crc64.Compute(body));
+        var header = new IgtlHeader(1, "POINT", "huge", default, (ulong)body.Length, IgtlCrc.Compute(body));
         var frame = new byte[IgtlHeaderLayout.Size + body.Length];
         header.Encode(frame);
         await client.SendRawAsync(frame);

@@ -3,7 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SlicerBridge.Host.Hosting;
 using SlicerBridge.Host.Networking;
-using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Connections;
+using SlicerBridge.Host.Server;
 
 namespace SlicerBridge.Host.Tests.Support;
 

@@ -33,7 +33,7 @@ internal static class RawImages
 
     private static byte[] Reseal(byte[] bytes)
     {
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(IgtlHeaderLayout.CrcOffset), Crc64.Compute(bytes.AsSpan(Body)));
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(IgtlHeaderLayout.CrcOffset), IgtlCrc.Compute(bytes.AsSpan(Body)));
         return bytes;
     }
 }

@@ -15,12 +15,15 @@ internal sealed class SphereTestModel(string name = "sphere", double radiusMm = 
     public double RadiusMm { get; } = radiusMm;
     public TimeSpan Delay { get; set; }
     public SemaphoreSlim? Gate { get; set; }
+    /// <summary>Thrown by every call when set: stands for a bug inside a model (a shape mismatch, an index out of range).</summary>
+    public Exception? Fault { get; set; }
     public int Calls => _calls;
     private int _calls;
 
     public SegmentationResult Segment(SegmentationRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
+        if (Fault is not null) throw Fault;
         Gate?.Wait(cancellationToken);
         if (Delay > TimeSpan.Zero) Task.Delay(Delay, cancellationToken).GetAwaiter().GetResult();
         cancellationToken.ThrowIfCancellationRequested();

@@ -28,6 +28,33 @@ internal static class TestImages
         return image;
     }
 
+    /// <summary>A bright ball (200) of <paramref name="radius"/> voxels in a dark (0) n³ int16 volume, 1 mm voxels at RAS (0,0,0).</summary>
+    public static (ImageMessage Image, short[] Values) Ball(string name, int n, double radius)
+    {
+        var values = new short[n * n * n];
+        var center = new Vec3(n / 2, n / 2, n / 2);
+        for (int k = 0; k < n; k++) for (int j = 0; j < n; j++) for (int i = 0; i < n; i++)
+            values[(k * n + j) * n + i] = (short)((new Vec3(i, j, k) - center).Length <= radius ? 200 : 0);
+        var image = new ImageMessage(name, IgtlScalarType.Int16, 1, n, n, n, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        image.SetIjkToRas(Identity);
+        return (image, values);
+    }
+
+    /// <summary>Dice of a received labelmap against the voxels &gt; 0 of the sent volume.</summary>
+    public static double Dice(ImageMessage labelmap, short[] truthValues)
+    {
+        var mask = labelmap.Pixels.Span;
+        long truth = 0, predicted = 0, overlap = 0;
+        for (int v = 0; v < mask.Length; v++)
+        {
+            bool t = truthValues[v] > 0, p = mask[v] == 1;
+            if (t) truth++;
+            if (p) predicted++;
+            if (t && p) overlap++;
+        }
+        return 2.0 * overlap / Math.Max(1, truth + predicted);
+    }
+
     public static VolumeGeometry Geometry(ImageMessage image) => VolumeGeometry.FromMatrix(image.SizeI, image.SizeJ, image.SizeK, image.GetIjkToRas());
 
     public static PointMessage Points(string device, params (float X, float Y, float Z)[] points)

@@ -43,8 +43,8 @@ public sealed class ExecutionDeviceTests
         else
         {
             Assert.Equal(ExecutionProviderKind.Cpu, choice.Device.Kind);
-            Assert.StartsWith("CUDA not used: ", choice.Fallback);
-            Assert.True(choice.Fallback!.Length > "CUDA not used: ".Length);
+            // This project's machines have no CUDA libraries: the loader's own words name the missing one.
+            Assert.Matches("^CUDA (provider not loaded: .*lib\\S+\\.so|not usable: )", choice.Fallback);
         }
     }
 
@@ -53,6 +53,6 @@ public sealed class ExecutionDeviceTests
     {
         if (SessionFactory.Probe(ExecutionDevice.Auto).IsGpu) return; // this machine has one: nothing to refuse
         var ex = Assert.Throws<ArgumentException>(() => SessionFactory.Probe(ExecutionDevice.Parse("cuda:0")));
-        Assert.StartsWith("Device cuda:0 is not available: ", ex.Message);
+        Assert.StartsWith("Device cuda:0 is not available: CUDA ", ex.Message);
     }
 }

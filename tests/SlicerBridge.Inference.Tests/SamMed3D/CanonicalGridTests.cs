@@ -33,31 +33,62 @@ public class CanonicalGridTests
     }
 
     [Fact]
-    public void LpsDirections_FlipAxesZeroAndOne_WithOriginAtTheFarCorner()
+    public void LpsDirections_AnchorTheLatticeAtTheLowestVoxelCentre()
     {
         var source = new VolumeGeometry(60, 50, 10,
             new Vec3(-0.8, 0, 0), new Vec3(0, -0.8, 0), new Vec3(0, 0, 2.5), new Vec3(100, 50, -20));
         var grid = CanonicalGrid.For(source);
 
-        // Resampled (before reorientation): sizes 32, 27, 17; origin at old index (0.4375, 0.4375, −0.2).
-        Assert.Equal((32, 27, 17), (grid.Size0, grid.Size1, grid.Size2));
-        var resampledOrigin = new Vec3(100 - 0.35, 50 - 0.35, -20.5);
-        var resampledI = new Vec3(-1.5, 0, 0);
-        var resampledJ = new Vec3(0, -1.5, 0);
-        var resampledK = new Vec3(0, 0, 1.5);
-
-        AssertClose(new Vec3(99.65 - 1.5 * 31, 49.65 - 1.5 * 26, -20.5), grid.Geometry.Origin);
+        Assert.Equal((32, 27, 17), (grid.Size0, grid.Size1, grid.Size2)); // ceil(60·0.8/1.5), ceil(50·0.8/1.5), ceil(10·2.5/1.5)
+        // The lowest voxel centres along R and A are the last stored ones (100 − 0.8·59, 50 − 0.8·49); from there the
+        // Resample offset 0.5·(1.5 − s) toward +R/+A/+S, exactly as for the same scan stored RAS.
+        AssertClose(new Vec3(52.8 + 0.35, 10.8 + 0.35, -20.5), grid.Geometry.Origin);
         AssertClose(new Vec3(1.5, 0, 0), grid.Geometry.ColumnI);
         AssertClose(new Vec3(0, 1.5, 0), grid.Geometry.ColumnJ);
         AssertClose(new Vec3(0, 0, 1.5), grid.Geometry.ColumnK);
+        AssertSameGrid(CanonicalGrid.For(VolumeGeometry.AxisAligned(60, 50, 10, new Vec3(0.8, 0.8, 2.5), new Vec3(52.8, 10.8, -20))), grid);
+    }
 
-        // Resampled voxel (i, j, k) is canonical voxel (31−i, 26−j, k): same RAS centre.
-        foreach (var (i, j, k) in new[] { (0, 0, 0), (31, 26, 16), (5, 20, 3) })
+    /// <summary>The same voxels stored with axis <paramref name="axis"/> reversed.</summary>
+    internal static VolumeGeometry Flipped(VolumeGeometry g, int axis)
+    {
+        Vec3[] c = [g.ColumnI, g.ColumnJ, g.ColumnK];
+        int[] n = [g.SizeI, g.SizeJ, g.SizeK];
+        Vec3 origin = g.Origin + c[axis] * (n[axis] - 1);
+        c[axis] = c[axis] * -1;
+        return new VolumeGeometry(n[0], n[1], n[2], c[0], c[1], c[2], origin);
+    }
+
+    /// <summary>The same voxels stored with the axes in the order <paramref name="order"/> (new axis a = old axis order[a]).</summary>
+    internal static VolumeGeometry Permuted(VolumeGeometry g, int[] order)
+    {
+        Vec3[] c = [g.ColumnI, g.ColumnJ, g.ColumnK];
+        int[] n = [g.SizeI, g.SizeJ, g.SizeK];
+        return new VolumeGeometry(n[order[0]], n[order[1]], n[order[2]], c[order[0]], c[order[1]], c[order[2]], g.Origin);
+    }
+
+    private static void AssertSameGrid(CanonicalGrid expected, CanonicalGrid actual)
+    {
+        Assert.Equal((expected.Size0, expected.Size1, expected.Size2), (actual.Size0, actual.Size1, actual.Size2));
+        AssertClose(expected.Geometry.Origin, actual.Geometry.Origin);
+        AssertClose(expected.Geometry.ColumnI, actual.Geometry.ColumnI);
+        AssertClose(expected.Geometry.ColumnJ, actual.Geometry.ColumnJ);
+        AssertClose(expected.Geometry.ColumnK, actual.Geometry.ColumnK);
+    }
+
+    [Theory]
+    [InlineData(0.0)]  // axis-aligned
+    [InlineData(0.2)]  // oblique: rotated about S
+    public void The_same_scan_stored_flipped_or_permuted_gets_the_same_grid(double angle)
+    {
+        double c = Math.Cos(angle), s = Math.Sin(angle);
+        var ras = new VolumeGeometry(61, 47, 23, new Vec3(c, s, 0) * 0.9, new Vec3(-s, c, 0) * 1.1, new Vec3(0, 0, 2.7), new Vec3(-31.3, 12.9, 40.1));
+        var reference = CanonicalGrid.For(ras);
+        foreach (var storage in new[]
         {
-            Vec3 ras = resampledOrigin + resampledI * i + resampledJ * j + resampledK * k;
-            AssertClose(ras, grid.ToRas(new Vec3(31 - i, 26 - j, k)));
-            AssertClose(new Vec3(31 - i, 26 - j, k), grid.ToIndex(ras));
-        }
+            Flipped(ras, 0), Flipped(Flipped(ras, 0), 1), Flipped(ras, 2), Permuted(ras, [2, 0, 1]), Permuted(Flipped(Flipped(ras, 0), 1), [1, 2, 0]),
+        })
+            AssertSameGrid(reference, CanonicalGrid.For(storage));
     }
 
     [Fact]
@@ -94,9 +125,10 @@ public class CanonicalGridTests
         AssertClose(new Vec3(-s, c, 0) * 1.5, grid.Geometry.ColumnJ);
         AssertClose(new Vec3(0, 0, 1.5), grid.Geometry.ColumnK);
 
-        // The canonical voxel (0,0,0) is resampled voxel (I = 29, J = 0, K = 46).
-        Vec3 resampledOrigin = source.Origin + colI * (0.5 * (1.5 / 0.5 - 1)) + colJ * (0.5 * (1.5 / 3 - 1)) + colK * (0.5 * (1.5 - 1));
-        Vec3 expected = resampledOrigin + colI * (3.0 * 29) + colK * (1.5 * 46);
+        // Voxel 0 sits at the lowest stored voxel centre along each canonical direction (I and K are stored flipped),
+        // moved by 0.5·(1.5 − s) along it.
+        Vec3 expected = source.Origin + colI * 89 + colK * 69
+            + (colI * (-1 / 0.5)) * (0.5 * (1.5 - 0.5)) + (colJ * (1 / 3.0)) * (0.5 * (1.5 - 3)) + (colK * -1) * (0.5 * (1.5 - 1));
         AssertClose(expected, grid.Geometry.Origin);
     }
 

@@ -13,6 +13,7 @@ internal sealed class FakeSamNetwork : ISamMed3DNetwork
     public int ImageSize => 128;
     public int LowResSize => 32;
     public ExecutionChoice Execution { get; } = new(ExecutionDevice.Cpu, null);
+    public ModelPrecision Precision => ModelPrecision.Fp32;
     public double RadiusVoxels { get; init; } = 12;
     public bool Everything { get; init; }
     public int EncodeCalls;

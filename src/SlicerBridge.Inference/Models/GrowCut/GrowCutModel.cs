@@ -5,11 +5,14 @@ namespace SlicerBridge.Inference.Models.GrowCut;
 
 /// <summary>
 /// The embedded default model: seeded competitive region growing (see <see cref="GrowCutSolver"/>), no weights.
-/// Seeds: a sphere of <see cref="GrowCutOptions.SeedRadiusMm"/> around each click (foreground for positive,
-/// background for negative clicks) and every voxel on the border of the work region as background.
-/// Work region: the ROI when given; otherwise the bounding box of the positive clicks grown by
-/// <see cref="GrowCutOptions.MarginMm"/> on every side, clamped to the volume. Clicks outside it are ignored.
-/// Stateless apart from its options, so concurrent calls are safe.
+/// Every voxel on the border of the work region is a background seed; then the clicks are applied one after the other,
+/// each as a bounded local edit of the labels the previous clicks left (<see cref="GrowCutClick"/>): a negative click
+/// removes the leak it sits in, a positive click adds the missed part it sits in, and nothing far from a click changes.
+/// A request that adds clicks to those of its <see cref="SegmentationRequest.Previous"/> state applies only the new ones,
+/// which gives exactly what a full replay gives.
+/// Work region: the ROI when given; otherwise a box of <see cref="GrowCutOptions.MarginMm"/> around the first positive
+/// click, widened by the same margin around each later positive click that lies in its outer half, clamped to the
+/// volume. Clicks outside it are ignored. Stateless apart from its options, so concurrent calls are safe.
 /// </summary>
 public sealed class GrowCutModel : ISegmentationModel
 {
@@ -21,7 +24,7 @@ public sealed class GrowCutModel : ISegmentationModel
 
     public GrowCutOptions Options { get; }
     public string Name => "growcut";
-    public string Description => $"GrowCut: seeded shortest-path region growing (built in, no weights; seed radius {Options.SeedRadiusMm} mm)";
+    public string Description => $"GrowCut: seeded shortest-path region growing with local click corrections (built in, no weights; seed radius {Options.SeedRadiusMm} mm)";
     public long WeightBytes => 0;
 
     public SegmentationResult Segment(SegmentationRequest request, CancellationToken cancellationToken)
@@ -45,41 +48,40 @@ public sealed class GrowCutModel : ISegmentationModel
         bool incremental = state is not null && state.ContentKey == volume.ContentKey && state.Region == region
             && state.Roi == request.Roi && state.Options == Options && state.IsPrefixOf(points);
 
-        GrowCutState? result = null;
-        double prepareMs = 0, inferMs;
+        float[] intensity = CropPadded(volume, region);
+        GrowCutSolver solver;
+        IEnumerable<PromptPoint> newClicks;
+        double inferMs = 0;
         if (incremental)
         {
-            var distance = (float[])state!.Distance.Clone();
-            var labels = (byte[])state.Labels.Clone();
-            float[] intensity = CropPadded(volume, region);
-            var solver = new GrowCutSolver(intensity, distance, labels, region, g, Options.Connectivity, state.CostPerMm);
-            if (AddPointSeeds(solver, g, region, points.Skip(state.Points.Count), distance, labels, rejectConflicts: true))
-            {
-                prepareMs = clock.Elapsed.TotalMilliseconds;
-                solver.Run(region.VoxelCount, request.Progress, cancellationToken);
-                inferMs = clock.Elapsed.TotalMilliseconds - prepareMs;
-                result = new GrowCutState(volume.ContentKey, region, request.Roi, points.ToList(), Options, state.CostPerMm, distance, labels);
-            }
-            else inferMs = 0; // a new seed overwrote an old seed of the other label: only a full run is exact
+            solver = new GrowCutSolver(intensity, (float[])state!.Distance.Clone(), (byte[])state.Labels.Clone(), region, g,
+                Options.Connectivity, state.CostPerMm);
+            newClicks = points.Skip(state.Points.Count);
         }
-        else inferMs = 0;
-
-        if (result is null)
+        else
         {
-            float[] intensity = CropPadded(volume, region);
+            // Background everywhere first, each voxel at its cost from the border of the work region; then every click in order.
             float costPerMm = (float)(Options.DistanceWeight * RobustRange(intensity, region));
             var (distance, labels) = GrowCutSolver.CreateMaps(region);
-            var solver = new GrowCutSolver(intensity, distance, labels, region, g, Options.Connectivity, costPerMm);
+            solver = new GrowCutSolver(intensity, distance, labels, region, g, Options.Connectivity, costPerMm);
             foreach (int seed in GrowCutSeeds.Border(region)) solver.AddSeed(seed, GrowCutSeeds.Background);
-            if (!AddPointSeeds(solver, g, region, points, distance, labels, rejectConflicts: false) ||
-                !labels.Contains(GrowCutSeeds.Foreground))
-                throw new SegmentationException("No positive point lies inside the ROI (or its seeds were all overridden by negative points).");
-            prepareMs = clock.Elapsed.TotalMilliseconds - inferMs;
             double start = clock.Elapsed.TotalMilliseconds;
-            solver.Run(region.VoxelCount, request.Progress, cancellationToken);
+            solver.Run(request.Progress, cancellationToken);
             inferMs += clock.Elapsed.TotalMilliseconds - start;
-            result = new GrowCutState(volume.ContentKey, region, request.Roi, points.ToList(), Options, costPerMm, distance, labels);
+            newClicks = points;
         }
+        double prepareMs = clock.Elapsed.TotalMilliseconds - inferMs;
+        double clicksStart = clock.Elapsed.TotalMilliseconds;
+        foreach (var click in newClicks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            GrowCutClick.Apply(solver, Options, g, region, click, boundFirstClick: request.Roi is null, cancellationToken);
+        }
+        inferMs += clock.Elapsed.TotalMilliseconds - clicksStart;
+        if (!solver.Labels.Contains(GrowCutSeeds.Foreground))
+            throw new SegmentationException("No positive point lies inside the ROI (or its seeds were all overridden by negative points).");
+        var result = new GrowCutState(volume.ContentKey, region, request.Roi, points.ToList(), Options, solver.CostPerMm,
+            solver.Distance, solver.Labels);
 
         double postStart = clock.Elapsed.TotalMilliseconds;
         byte[] mask = ToMask(g, region, result.Labels);
@@ -102,33 +104,17 @@ public sealed class GrowCutModel : ISegmentationModel
                 throw new SegmentationException($"ROI centre {roi.Center} size {roi.Size} is not a valid box.");
             return GrowCutRegion.FromRoi(g, roi) ?? throw new SegmentationException("The ROI does not overlap the volume.");
         }
-        Vec3 min = positives[0].Ras, max = positives[0].Ras;
+        // The box around the first positive click; a later positive click widens it only when it lies in the outer half of
+        // the margin, so corrections near the structure keep the region (and the incremental state) as it is.
+        GrowCutRegion? region = null;
         foreach (var p in positives)
         {
-            min = new Vec3(Math.Min(min.X, p.Ras.X), Math.Min(min.Y, p.Ras.Y), Math.Min(min.Z, p.Ras.Z));
-            max = new Vec3(Math.Max(max.X, p.Ras.X), Math.Max(max.Y, p.Ras.Y), Math.Max(max.Z, p.Ras.Z));
+            if (region is not null && region.Contains(g, p.Ras, Options.MarginMm / 2)) continue;
+            var margin = new Vec3(Options.MarginMm, Options.MarginMm, Options.MarginMm);
+            GrowCutRegion? box = GrowCutRegion.FromRasBounds(g, p.Ras - margin, p.Ras + margin);
+            region = region is null ? box : box is null ? region : region.Union(box);
         }
-        var margin = new Vec3(Options.MarginMm, Options.MarginMm, Options.MarginMm);
-        return GrowCutRegion.FromRasBounds(g, min - margin, max + margin)
-            ?? throw new SegmentationException("The margin box around the positive points does not overlap the volume.");
-    }
-
-    /// <summary>Seeds the clicks in order. Returns false when a new seed would replace an existing seed of the other label.</summary>
-    private bool AddPointSeeds(GrowCutSolver solver, VolumeGeometry g, GrowCutRegion region, IEnumerable<PromptPoint> points,
-        float[] distance, byte[] labels, bool rejectConflicts)
-    {
-        bool anyForeground = false;
-        foreach (var p in points)
-        {
-            byte label = p.Positive ? GrowCutSeeds.Foreground : GrowCutSeeds.Background;
-            foreach (int seed in GrowCutSeeds.Sphere(g, region, p.Ras, Options.SeedRadiusMm))
-            {
-                if (rejectConflicts && distance[seed] == 0 && labels[seed] != label) return false;
-                solver.AddSeed(seed, label);
-                anyForeground |= p.Positive;
-            }
-        }
-        return anyForeground || rejectConflicts;
+        return region ?? throw new SegmentationException("The margin box around the positive points does not overlap the volume.");
     }
 
     private static float[] CropPadded(Volume volume, GrowCutRegion r)

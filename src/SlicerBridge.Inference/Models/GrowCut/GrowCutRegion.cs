@@ -17,12 +17,26 @@ public sealed record GrowCutRegion(int I0, int J0, int K0, int I1, int J1, int K
     public int PadI => SizeI + 2;
     public int PadJ => SizeJ + 2;
     public int PadK => SizeK + 2;
-    public int PaddedCount => checked(PadI * PadJ * PadK);
+    /// <summary>Voxels of the padded box; a box too large for one buffer (a degenerate grid, a huge ROI) is a segmentation error.</summary>
+    public int PaddedCount => (long)PadI * PadJ * PadK is var n && n <= Array.MaxLength ? (int)n
+        : throw new SegmentationException($"The work region {SizeI}x{SizeJ}x{SizeK} is too large for GrowCut; draw a smaller ROI.");
 
     /// <summary>Padded flat index of volume voxel (i,j,k), which must lie in the region.</summary>
     public int PaddedIndex(int i, int j, int k) => ((k - K0 + 1) * PadJ + (j - J0 + 1)) * PadI + (i - I0 + 1);
 
     public bool Contains(int i, int j, int k) => i >= I0 && i <= I1 && j >= J0 && j <= J1 && k >= K0 && k <= K1;
+
+    /// <summary>The smallest region that holds both.</summary>
+    public GrowCutRegion Union(GrowCutRegion other) => new(Math.Min(I0, other.I0), Math.Min(J0, other.J0), Math.Min(K0, other.K0),
+        Math.Max(I1, other.I1), Math.Max(J1, other.J1), Math.Max(K1, other.K1));
+
+    /// <summary>True when the axis-aligned RAS box of half-size <paramref name="marginMm"/> around a point lies in the region.</summary>
+    public bool Contains(VolumeGeometry g, Vec3 ras, double marginMm)
+    {
+        var margin = new Vec3(marginMm, marginMm, marginMm);
+        GrowCutRegion? box = FromRasBounds(g, ras - margin, ras + margin);
+        return box is not null && box.I0 >= I0 && box.J0 >= J0 && box.K0 >= K0 && box.I1 <= I1 && box.J1 <= J1 && box.K1 <= K1;
+    }
 
     /// <summary>The voxels whose centres lie inside an ROI box (bounding box in IJK of its corners, clamped).</summary>
     public static GrowCutRegion? FromRoi(VolumeGeometry g, RoiBox roi)

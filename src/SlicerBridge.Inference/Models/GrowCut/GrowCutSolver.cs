@@ -19,11 +19,14 @@ internal sealed class GrowCutSolver
     private readonly int[] _offsets;
     private readonly float[] _stepCosts;
     private readonly GrowCutHeap _queue = new();
+    private readonly long _regionVoxels;
 
     public GrowCutSolver(float[] intensity, float[] distance, byte[] labels, GrowCutRegion region, VolumeGeometry g,
         int connectivity, float costPerMm)
     {
         _intensity = intensity; _distance = distance; _labels = labels;
+        _regionVoxels = region.VoxelCount;
+        CostPerMm = costPerMm;
         var offsets = new List<int>(26);
         var costs = new List<float>(26);
         for (int dk = -1; dk <= 1; dk++)
@@ -39,6 +42,11 @@ internal sealed class GrowCutSolver
         _offsets = offsets.ToArray();
         _stepCosts = costs.ToArray();
     }
+
+    public float CostPerMm { get; }
+    public float[] Intensity => _intensity;
+    public float[] Distance => _distance;
+    public byte[] Labels => _labels;
 
     /// <summary>Fresh maps for a region: +∞ inside, -∞ on the pad, no labels.</summary>
     public static (float[] Distance, byte[] Labels) CreateMaps(GrowCutRegion r)
@@ -61,9 +69,10 @@ internal sealed class GrowCutSolver
 
     /// <summary>
     /// Runs the competition from the queued seeds until no distance can improve. With maps from a previous run,
-    /// only voxels the new seeds reach more cheaply change, which is the incremental update.
+    /// only voxels the new seeds reach more cheaply change, which is the incremental update. With a
+    /// <paramref name="zone"/>, no voxel outside it is relabelled.
     /// </summary>
-    public void Run(long regionVoxels, IProgress<double>? progress, CancellationToken cancellationToken)
+    public void Run(IProgress<double>? progress, CancellationToken cancellationToken, GrowCutZone? zone = null)
     {
         float[] intensity = _intensity, distance = _distance;
         byte[] labels = _labels;
@@ -81,7 +90,7 @@ internal sealed class GrowCutSolver
                 cancellationToken.ThrowIfCancellationRequested();
                 if (progress is not null)
                 {
-                    double fraction = Math.Min(1.0, (double)settled / regionVoxels);
+                    double fraction = Math.Min(1.0, (double)settled / _regionVoxels);
                     if (fraction - lastReported >= 0.01) { progress.Report(fraction); lastReported = fraction; }
                 }
             }
@@ -92,7 +101,7 @@ internal sealed class GrowCutSolver
             {
                 int neighbour = index + offsets[n];
                 float candidate = d + MathF.Abs(intensity[neighbour] - value) + stepCosts[n];
-                if (candidate < distance[neighbour])
+                if (candidate < distance[neighbour] && (zone is null || zone.Admits(neighbour)))
                 {
                     distance[neighbour] = candidate;
                     labels[neighbour] = label;

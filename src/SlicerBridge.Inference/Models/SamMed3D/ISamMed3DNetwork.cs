@@ -20,6 +20,9 @@ public interface ISamMed3DNetwork : IDisposable
     /// <summary>Where the sessions run (provider, and why not the one asked for).</summary>
     ExecutionChoice Execution { get; }
 
+    /// <summary>Arithmetic precision of the graphs (inputs and outputs are float32 in both).</summary>
+    ModelPrecision Precision { get; }
+
     /// <summary>
     /// Runs the image encoder once: embedding C × G × G × G (G = ImageSize / patch = 8). On a GPU it stays in device
     /// memory unless <paramref name="toHost"/> asks for its values.

@@ -13,16 +13,17 @@ public static class PromptEncoder
     /// <summary>
     /// Fourier features of u [N, 3] ∈ [0,1]³: z = 2π·((2u − 1)·G), PE = [sin z, cos z, sin z] → [N, C].
     /// The third block really repeats sin: that is how 3 blocks of C/3 fill C in the official code.
+    /// u, the arithmetic and the result are float32 in every precision (z reaches tens of radians; fp16 would shift the phases).
     /// </summary>
     public static string Fourier(GraphBuilder g, string u, string? name = null)
     {
-        var centred = g.Sub(g.Mul(u, g.Scalar(2)), g.Scalar(1));
-        var z = g.Mul(g.MatMul(centred, g.Weight(P + ".pe_layer.positional_encoding_gaussian_matrix")), g.Scalar(2 * MathF.PI));
+        var centred = g.Sub(g.Mul(u, g.ScalarFp32(2)), g.ScalarFp32(1));
+        var z = g.Mul(g.MatMul(centred, g.WeightFp32(P + ".pe_layer.positional_encoding_gaussian_matrix")), g.ScalarFp32(2 * MathF.PI));
         var sin = g.Sin(z);
         return g.Concat(-1, [sin, g.Cos(z), sin], name);
     }
 
-    /// <summary>Dense PE of the token grid, channel-last [G³, C] (prompt-independent: folded to a constant when the session is made).</summary>
+    /// <summary>Dense PE of the token grid, channel-last [G³, C], float32 (prompt-independent: folded to a constant when the session is made).</summary>
     public static string DensePe(GraphBuilder g, SamMed3DConfig c)
     {
         int grid = c.Grid;
@@ -36,21 +37,21 @@ public static class PromptEncoder
                     u[3 * t + 1] = (g0 + 0.5f) / grid;
                     u[3 * t + 2] = (g2 + 0.5f) / grid;
                 }
-        return Fourier(g, g.Constant(u, grid * grid * grid, 3), "dense_pe");
+        return Fourier(g, g.ConstantFp32(u, grid * grid * grid, 3), "dense_pe");
     }
 
     /// <summary>
     /// Point tokens [N+1, C]: PE((p + 0.5)/S) + the label's embedding for each click (coords [N, 3] in crop voxels,
-    /// labels [N, 1]: 1 positive, 0 negative), then the padding point the official code appends when there is no box,
+    /// float32; labels [N, 1] float32: 1 positive, 0 negative), then the padding point the official code appends when there is no box,
     /// whose token is exactly not_a_point_embed.
     /// </summary>
     public static string EmbedPoints(GraphBuilder g, SamMed3DConfig c, string coords, string labels)
     {
-        var pe = Fourier(g, g.Div(g.Add(coords, g.Scalar(0.5f)), g.Scalar(c.ImageSize)));
-        var positive = g.Mul(labels, g.Weight(P + ".point_embeddings.1.weight"));
-        var negative = g.Mul(g.Sub(g.Scalar(1), labels), g.Weight(P + ".point_embeddings.0.weight"));
+        var pe = Fourier(g, g.Div(g.Add(coords, g.ScalarFp32(0.5f)), g.ScalarFp32(c.ImageSize)));
+        var positive = g.Mul(labels, g.WeightFp32(P + ".point_embeddings.1.weight"));
+        var negative = g.Mul(g.Sub(g.ScalarFp32(1), labels), g.WeightFp32(P + ".point_embeddings.0.weight"));
         var tokens = g.Add(pe, g.Add(positive, negative));
-        return g.Concat(0, [tokens, g.Weight(P + ".not_a_point_embed.weight")], "sparse");
+        return g.Concat(0, [tokens, g.WeightFp32(P + ".not_a_point_embed.weight")], "sparse");   // float32
     }
 
     /// <summary>

@@ -17,6 +17,8 @@ namespace SlicerBridge.Inference.Models.SamMed3D;
 /// materialised: their q·k term is the same for all of them (q·k_bias), their values are all v_bias, and the sum of
 /// exp(A + B + C) over them factors over d, e and f (sums of B over real / padded x, the same for C). That total enters
 /// the softmax as one extra key column (log-sum-exp form, so large tables do not overflow) whose value row is v_bias.
+/// The logits and the softmax are float32 in every precision (fp16 logits of large relative-position terms lose the
+/// differences the softmax amplifies); the projections and the attended values are in the compute type.
 /// </remarks>
 public static class RelPosAttention
 {
@@ -26,12 +28,12 @@ public static class RelPosAttention
         int grid = c.Grid, t = grid * grid * grid, heads = c.NumHeads, hd = c.HeadDim, dim = c.EmbedDim, s = window;
         string p = $"image_encoder.blocks.{block}.attn";
         bool padded = s > grid;
-        var scale = g.Scalar(1 / MathF.Sqrt(hd));
+        var scale = g.ScalarFp32(1 / MathF.Sqrt(hd));
 
         var qkv = g.Transpose(g.Reshape(g.Linear(x, p + ".qkv"), [t, 3, heads, hd]), [1, 2, 0, 3], "qkv");  // [3, H, T, hd]
         string Part(string v, int i) => g.Gather(v, g.Constant([(long)i]), 0);
-        string q = Part(qkv, 0), k = Part(qkv, 1), v = Part(qkv, 2);
-        var bias = g.Reshape(g.Weight(p + ".qkv.bias"), [3, heads, 1, hd]);                              // q, k, v of a padded token
+        string q = g.ToFloat32(Part(qkv, 0)), k = g.ToFloat32(Part(qkv, 1)), v = Part(qkv, 2);
+        var bias = g.Reshape(g.WeightFp32(p + ".qkv.bias"), [3, heads, 1, hd]);                          // q, k, v of a padded token
 
         var qk = g.MatMul(g.Mul(q, scale), g.Transpose(k, [0, 2, 1]), "qk");                              // [H, T, T]
 
@@ -41,7 +43,7 @@ public static class RelPosAttention
             var idx = new long[rows * s];
             for (int i = 0; i < rows; i++)
                 for (int f = 0; f < s; f++) idx[i * s + f] = i - f + s - 1;
-            return g.Transpose(g.Gather(g.Weight($"{p}.rel_pos_{axis}"), g.Constant(idx, rows, s)), [0, 2, 1]);
+            return g.Transpose(g.Gather(g.WeightFp32($"{p}.rel_pos_{axis}"), g.Constant(idx, rows, s)), [0, 2, 1]);
         }
 
         var q5 = g.Reshape(q, [heads, grid, grid, grid, hd]);
@@ -72,17 +74,17 @@ public static class RelPosAttention
             // (every pair when f itself is padded), from log-sums of B and C over real and padded x.
             string Lse(string r, int from, int to) => g.ReduceLogSumExp(g.Slice(r, [from], [to], [3]), [3], keepDims: false);
             string bReal = Lse(relB, 0, grid), bPad = Lse(relB, grid, s), cReal = Lse(relC, 0, grid), cPad = Lse(relC, grid, s);
-            var onlyPaddedF = g.Constant(Enumerable.Range(0, s).Select(f => f < grid ? -1e30f : 0f).ToArray(), s);
+            var onlyPaddedF = g.ConstantFp32(Enumerable.Range(0, s).Select(f => f < grid ? -1e30f : 0f).ToArray(), s);
             string[] pairs = [g.Add(bReal, cPad), g.Add(bPad, cReal), g.Add(bPad, cPad), g.Add(g.Add(bReal, cReal), onlyPaddedF)];
             var perF = g.ReduceLogSumExp(g.Concat(-1, [.. pairs.Select(x => g.Unsqueeze(x, [-1]))]), [-1], keepDims: false); // [H,G,G,S]
             var padRel = g.ReduceLogSumExp(g.Add(relA, g.Unsqueeze(perF, [3])), [4], keepDims: false);                  // [H,G,G,G]
             var qkBias = g.MatMul(g.Mul(q, scale), g.Transpose(Part(bias, 1), [0, 2, 1]));                               // [H, T, 1]
             var padLogit = g.Add(qkBias, g.Reshape(padRel, [heads, t, 1]), "pad_logit");
             logits = g.Concat(2, [logits, padLogit]);
-            values = g.Concat(1, [v, Part(bias, 2)]);
+            values = g.Concat(1, [v, g.ToCompute(Part(bias, 2))]);
         }
 
-        var attended = g.MatMul(g.Softmax(logits), values);                                               // [H, T, hd]
+        var attended = g.MatMul(g.ToCompute(g.Softmax(logits)), values);                                  // [H, T, hd]
         var merged = g.Reshape(g.Transpose(attended, [1, 0, 2]), [t, dim]);
         return g.Linear(merged, p + ".proj", "out");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SlicerBridge.Inference.Models.SamMed3D.Pipeline;
+using SlicerBridge.Inference.Onnx;
 using SlicerBridge.Inference.Volumes;
 
 namespace SlicerBridge.Inference.Models.SamMed3D;
@@ -33,8 +34,8 @@ public sealed class SamMed3DModel : ISegmentationModel
     public string Description => $"SAM-Med3D (vit_b_ori) from {_source}; {(_options.ClampMin is null ? "no clamp" : $"clamp [{_options.ClampMin}, {_options.ClampMax}]")}, up to {_options.MaxCrops} crops";
     public long WeightBytes { get; }
     public string Device => _network.Execution.Fallback is null
-        ? $"{_network.Execution.Device} fp32"
-        : $"{_network.Execution.Device} fp32 ({_network.Execution.Fallback})";
+        ? $"{_network.Execution.Device} {_network.Precision.Name()}"
+        : $"{_network.Execution.Device} {_network.Precision.Name()} ({_network.Execution.Fallback})";
     public EmbeddingCache Cache => _cache;
     public long CacheBytes => _cache.UsedBytes;
 

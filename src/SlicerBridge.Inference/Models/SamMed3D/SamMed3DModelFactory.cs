@@ -18,8 +18,21 @@ public sealed class SamMed3DModelFactory : IModelFactory
         if (string.IsNullOrEmpty(spec.Checkpoint))
             throw new ArgumentException($"Model '{spec.Name}' (sam-med3d) needs a checkpoint: the official sam_med3d_turbo.pth or a .safetensors export.");
         var device = ExecutionDevice.Parse(spec.Device);
+        var precision = ModelPrecisionNames.Parse(spec.Precision);
+        if (precision == ModelPrecision.Fp16)
+        {
+            // fp16 is a GPU precision: on the CPU its kernels run through casts, slower than fp32.
+            var resolved = SessionFactory.Probe(device);
+            if (!resolved.IsGpu)
+            {
+                if (device.Kind != ExecutionProviderKind.Auto)
+                    throw new ArgumentException($"Model '{spec.Name}': fp16 runs on GPUs (cuda, tensorrt); use fp32 on {device}.");
+                precision = ModelPrecision.Fp32;
+            }
+            device = resolved.Device;
+        }
         var (config, pipeline) = SamMed3DPresets.Resolve(spec.Config);
-        var network = SamMed3DNetwork.Load(spec.Checkpoint, config, device);
+        var network = SamMed3DNetwork.Load(spec.Checkpoint, config, device, precision);
         return new SamMed3DModel(spec.Name, network, pipeline, Path.GetFileName(spec.Checkpoint), network.WeightBytes);
     }
 

@@ -29,7 +29,7 @@ public static class SamMed3DModelRun
         Directory.CreateDirectory(request.OutDir);
 
         var clock = Stopwatch.StartNew();
-        using var network = SamMed3DNetwork.Load(request.Checkpoint, config, execution);
+        using var network = SamMed3DNetwork.Load(request.Checkpoint, config, execution, ModelPrecisionNames.Parse(request.Precision));
         double loadMs = clock.Elapsed.TotalMilliseconds;
         int g = config.Grid, c = config.PromptEmbedDim, r = config.LowResSize;
 
@@ -60,6 +60,7 @@ public static class SamMed3DModelRun
         {
             json.WriteStartObject();
             json.WriteString("device", network.Execution.ToString());
+            json.WriteString("precision", network.Precision.Name());
             json.WriteNumber("load_ms", Math.Round(loadMs, 2));
             json.WriteNumber("encoder_ms", Math.Round(encoderMs, 2));
             json.WriteStartArray("decoder_ms");

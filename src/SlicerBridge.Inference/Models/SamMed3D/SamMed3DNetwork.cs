@@ -16,12 +16,13 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
     private readonly InferenceSession _decoder;
     private readonly OrtMemoryInfo? _deviceMemory;
 
-    private SamMed3DNetwork(SamMed3DConfig config, WeightSet weights, ExecutionDevice device)
+    private SamMed3DNetwork(SamMed3DConfig config, WeightSet weights, ExecutionDevice device, ModelPrecision precision)
     {
         Config = config;
+        Precision = precision;
         _weights = weights;
-        var encoder = SamMed3DGraphs.Encoder(config, weights);
-        var decoder = SamMed3DGraphs.Decoder(config, weights);
+        var encoder = SamMed3DGraphs.Encoder(config, weights, precision);
+        var decoder = SamMed3DGraphs.Decoder(config, weights, precision);
         (_encoder, Execution) = SessionFactory.Create(encoder.Build().ToByteArray(), weights, device);
         try
         {
@@ -37,11 +38,12 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
             _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, Execution.Device.DeviceId, OrtMemType.Default);
     }
 
-    public static SamMed3DNetwork Load(ICheckpoint checkpoint, SamMed3DConfig config, ExecutionDevice device = default)
+    public static SamMed3DNetwork Load(ICheckpoint checkpoint, SamMed3DConfig config, ExecutionDevice device = default,
+        ModelPrecision precision = ModelPrecision.Fp32)
     {
         config.Validate();
         var weights = SamMed3DWeights.Load(checkpoint, config);
-        try { return new SamMed3DNetwork(config, weights, device); }
+        try { return new SamMed3DNetwork(config, weights, device, precision); }
         catch
         {
             weights.Dispose();
@@ -49,14 +51,16 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
         }
     }
 
-    public static SamMed3DNetwork Load(string checkpointPath, SamMed3DConfig config, ExecutionDevice device = default)
+    public static SamMed3DNetwork Load(string checkpointPath, SamMed3DConfig config, ExecutionDevice device = default,
+        ModelPrecision precision = ModelPrecision.Fp32)
     {
         using var checkpoint = CheckpointReader.Open(checkpointPath);
-        return Load(checkpoint, config, device);
+        return Load(checkpoint, config, device, precision);
     }
 
     public SamMed3DConfig Config { get; }
     public ExecutionChoice Execution { get; }
+    public ModelPrecision Precision { get; }
     public long WeightBytes => _weights.Bytes;
     public int ImageSize => Config.ImageSize;
     public int LowResSize => Config.LowResSize;

@@ -5,7 +5,8 @@ namespace SlicerBridge.Inference.Models.SamMed3D.Pipeline;
 /// <summary>
 /// The grid a volume lands on after TorchIO <c>Resample(spacing)</c> then <c>ToCanonical</c>
 /// (spec sam-med3d.md §7.1 steps 2-3), described but not materialised: axis 0 points toward +R,
-/// axis 1 toward +A, axis 2 toward +S, all with the isotropic spacing.
+/// axis 1 toward +A, axis 2 toward +S, all with the isotropic spacing. Its placement depends only on where the scan is
+/// in physical space, not on the order its voxels are stored in (see <see cref="For"/>).
 /// </summary>
 public sealed class CanonicalGrid
 {
@@ -41,39 +42,26 @@ public sealed class CanonicalGrid
 
         Vec3[] columns = [source.ColumnI, source.ColumnJ, source.ColumnK];
         int[] sizes = [source.SizeI, source.SizeJ, source.SizeK];
+        var (outputAxisOf, flipped) = ClosestCanonicalOrientation(columns);
 
-        // Resample: direction kept, spacing replaced, size = ceil(n·s/new), origin = old continuous index 0.5·(new/s − 1).
-        var resampledColumns = new Vec3[3];
-        var resampledSizes = new int[3];
-        Vec3 resampledOrigin = source.Origin;
+        // Each source axis becomes the canonical axis it is closest to, pointing toward +R/+A/+S, with the new spacing and
+        // ceil(n·s/new) voxels. The lattice is anchored in physical space, at the voxel centre that is lowest along that
+        // direction: the same scan stored flipped or with permuted axes then gets the same grid, voxel for voxel.
+        // For RAS-stored axes this is TorchIO's Resample (voxel 0 at old continuous index 0.5·(new/s − 1)); for a flipped
+        // axis TorchIO would anchor at the stored first voxel instead, which moves the whole lattice by up to one new
+        // voxel and makes the mask depend on how the file happens to be stored.
+        var canonicalColumns = new Vec3[3];
+        var canonicalSizes = new int[3];
+        Vec3 canonicalOrigin = source.Origin;
         for (int a = 0; a < 3; a++)
         {
             double oldSpacing = columns[a].Length;
-            Vec3 direction = columns[a] * (1 / oldSpacing);
-            resampledColumns[a] = direction * spacingMm;
-            resampledSizes[a] = CeilTolerant(sizes[a] * oldSpacing / spacingMm);
-            resampledOrigin += columns[a] * (0.5 * (spacingMm / oldSpacing - 1));
-        }
-
-        // ToCanonical: permute and flip the resampled axes (nibabel io_orientation + as_closest_canonical).
-        var (outputAxisOf, flipped) = ClosestCanonicalOrientation(resampledColumns);
-        var canonicalColumns = new Vec3[3];
-        var canonicalSizes = new int[3];
-        Vec3 canonicalOrigin = resampledOrigin;
-        for (int a = 0; a < 3; a++)
-        {
+            Vec3 toward = columns[a] * ((flipped[a] ? -1 : 1) / oldSpacing);
+            if (flipped[a]) canonicalOrigin += columns[a] * (sizes[a] - 1); // the lowest voxel centre is the last stored one
+            canonicalOrigin += toward * (0.5 * (spacingMm - oldSpacing));
             int r = outputAxisOf[a];
-            canonicalSizes[r] = resampledSizes[a];
-            if (flipped[a])
-            {
-                // Index i becomes n−1−i, so the new voxel 0 is the far end of this axis.
-                canonicalOrigin += resampledColumns[a] * (resampledSizes[a] - 1);
-                canonicalColumns[r] = resampledColumns[a] * -1;
-            }
-            else
-            {
-                canonicalColumns[r] = resampledColumns[a];
-            }
+            canonicalColumns[r] = toward * spacingMm;
+            canonicalSizes[r] = CeilTolerant(sizes[a] * oldSpacing / spacingMm);
         }
 
         var geometry = new VolumeGeometry(canonicalSizes[0], canonicalSizes[1], canonicalSizes[2],

@@ -6,8 +6,17 @@ namespace SlicerBridge.Inference.Models.SamMed3D.Pipeline;
 /// Puts a crop-space mask back onto the original image grid (spec sam-med3d.md §7.3): nearest-neighbour
 /// resampling through RAS, as SimpleITK does it (continuous index rounded half up, inside = [−0.5, n−0.5)).
 /// </summary>
+/// <remarks>
+/// A target voxel centre often lies exactly halfway between two crop voxels (1 mm voxels on a 1.5 mm grid do every third
+/// voxel). Computed through a flipped or permuted storage, that half lands a rounding error above or below .5, so the
+/// tie is decided with a tolerance, always toward the higher crop index: crop axes point to +R/+A/+S, so the rule is a
+/// physical one and the same scan gets the same mask however it is stored.
+/// </remarks>
 public static class CropPasteBack
 {
+    /// <summary>Crop-index distance below which a position counts as exactly on a half (far above accumulated rounding, far below any real offset).</summary>
+    internal const double TieTolerance = 1e-6;
+
     /// <summary>
     /// For each target voxel whose centre falls inside the crop: with <paramref name="union"/> a nonzero crop value is
     /// written and a zero leaves the voxel as it was (so overlapping crops accumulate); without it the crop value
@@ -35,7 +44,7 @@ public static class CropPasteBack
         Vec3 stepJ = crop.ToCropIndex(target.Origin + target.ColumnJ) - baseIndex;
         Vec3 stepK = crop.ToCropIndex(target.Origin + target.ColumnK) - baseIndex;
         int sizeI = target.SizeI, sizeJ = target.SizeJ;
-        double limit = n - 0.5;
+        double limit = n - 0.5 + TieTolerance;
 
         fixed (byte* cropPtr = cropMask, targetPtr = targetMask)
         {
@@ -51,15 +60,17 @@ public static class CropPasteBack
                     var (from, to) = RowSpan(row, stepI, limit, lo.I, hi.I);
                     for (int i = from; i <= to; i++)
                     {
-                        double x = row.X + stepI.X * i, y = row.Y + stepI.Y * i, z = row.Z + stepI.Z * i;
-                        if (!(x >= -0.5 && x < limit && y >= -0.5 && y < limit && z >= -0.5 && z < limit)) continue;
+                        // Round half up (with the tie tolerance); the crop holds rounded indices 0..n−1, i.e. [−0.5, n−0.5).
+                        double x = Math.Floor(row.X + stepI.X * i + 0.5 + TieTolerance);
+                        double y = Math.Floor(row.Y + stepI.Y * i + 0.5 + TieTolerance);
+                        double z = Math.Floor(row.Z + stepI.Z * i + 0.5 + TieTolerance);
+                        if (!(x >= 0 && x < n && y >= 0 && y < n && z >= 0 && z < n)) continue;
                         if (roi is not null && !roi.Contains(target.IjkToRasPoint(new Vec3(i, j, k))))
                         {
                             targetRow[i] = 0;
                             continue;
                         }
-                        // x + 0.5 ≥ 0 here, so truncation is the floor: round half up, as ITK does.
-                        int a0 = (int)(x + 0.5), a1 = (int)(y + 0.5), a2 = (int)(z + 0.5);
+                        int a0 = (int)x, a1 = (int)y, a2 = (int)z;
                         byte value = source[(a0 * n + a1) * n + a2];
                         if (!union || value != 0) targetRow[i] = value;
                     }
@@ -80,10 +91,10 @@ public static class CropPasteBack
             double start = row[axis], step = stepI[axis];
             if (Math.Abs(step) < 1e-12)
             {
-                if (!(start >= -0.5 && start < limit)) return (0, -1);
+                if (!(start >= -0.5 - TieTolerance && start < limit)) return (0, -1);
                 continue;
             }
-            double a = (-0.5 - start) / step, b = (limit - start) / step;
+            double a = (-0.5 - TieTolerance - start) / step, b = (limit - start) / step;
             lower = Math.Max(lower, Math.Min(a, b));
             upper = Math.Min(upper, Math.Max(a, b));
         }

@@ -31,15 +31,18 @@ public sealed class SamCrop
     /// <summary>IJK-to-RAS of the crop voxels (I = A0, J = A1, K = A2).</summary>
     public VolumeGeometry Geometry { get; }
 
-    /// <summary>The window whose centre voxel (index size/2) is the canonical voxel nearest <paramref name="centerIndex"/>.</summary>
+    /// <summary>
+    /// The window whose centre voxel (index size/2) is the canonical voxel nearest <paramref name="centerIndex"/>; a centre
+    /// exactly halfway between two voxels (within <see cref="1e-6"/>) takes the higher one.
+    /// </summary>
     public static SamCrop Centered(CanonicalGrid grid, Vec3 centerIndex, int size = 128)
     {
         ArgumentNullException.ThrowIfNull(grid);
         if (!centerIndex.IsFinite) throw new ArgumentException("Crop centre must be finite.", nameof(centerIndex));
         return new SamCrop(grid,
-            (int)Math.Floor(centerIndex.X + 0.5) - size / 2,
-            (int)Math.Floor(centerIndex.Y + 0.5) - size / 2,
-            (int)Math.Floor(centerIndex.Z + 0.5) - size / 2,
+            (int)Math.Floor(centerIndex.X + 0.5 + CropPasteBack.TieTolerance) - size / 2,
+            (int)Math.Floor(centerIndex.Y + 0.5 + CropPasteBack.TieTolerance) - size / 2,
+            (int)Math.Floor(centerIndex.Z + 0.5 + CropPasteBack.TieTolerance) - size / 2,
             size);
     }
 
