@@ -29,10 +29,9 @@ public static class SegmentCommand
         var output = new Option<string>("--output", "-o") { Description = "Mask to write (.nii.gz, .nii, .nrrd or .nhdr)", Required = true };
         var points = new Option<string[]>("--point", "-p")
         {
-            Description = "A click in RAS mm: R,A,S (positive) or R,A,S,label (1 positive, 0 negative); repeat for more",
-            Required = true,
+            Description = "A click in RAS mm: R,A,S (positive) or R,A,S,label (1 positive, 0 negative); repeat for more (models that take a box, e.g. sam-med2d, also run from --roi alone)",
         };
-        var model = new Option<string>("--model", "-m") { Description = "Model kind: growcut (default), sam-med3d or ct-sam3d (both need --checkpoint)", DefaultValueFactory = _ => "growcut" };
+        var model = new Option<string>("--model", "-m") { Description = "Model kind: growcut (default), sam-med3d, ct-sam3d or sam-med2d (2-D images); all but growcut need --checkpoint", DefaultValueFactory = _ => "growcut" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file for models with weights" };
         var config = new Option<string?>("--config") { Description = "Model configuration: a JSON file (GrowCut options; SAM-Med3D config/pipeline) or a preset name (sam-med3d-turbo, sam-med3d-turbo-ct, ct-sam3d-tiny)" };
         var roi = new Option<string?>("--roi") { Description = "Region of interest: two opposite RAS corners R1,A1,S1,R2,A2,S2 (mm)" };
@@ -115,7 +114,7 @@ public static class SegmentCommand
         string? outputDirectory = Path.GetDirectoryName(Path.GetFullPath(a.Output));
         if (outputDirectory is not null && !Directory.Exists(outputDirectory))
             throw new SegmentUsageException($"--output '{a.Output}': folder '{outputDirectory}' does not exist.");
-        if (a.Points.Count == 0) throw new SegmentUsageException("At least one --point is required.");
+        if (a.Points.Count == 0 && a.Roi is null) throw new SegmentUsageException("At least one --point (or an --roi) is required.");
         if (a.Checkpoint is not null && !File.Exists(a.Checkpoint)) throw new SegmentUsageException($"--checkpoint '{a.Checkpoint}' does not exist.");
         if (a.Config is not null && ConfigArgument.IsPath(a.Config) && !File.Exists(a.Config)) throw new SegmentUsageException($"--config '{a.Config}' does not exist.");
         try { ExecutionDevice.Parse(a.Device); }

@@ -24,10 +24,11 @@ public static class ServeCommand
         public Option<int?> QueueCapacity { get; } = new("--queue-capacity") { Description = "Pending requests before clients are told 'busy'" };
         public Option<string?> Precision { get; } = new("--precision") { Description = "Arithmetic precision of models with weights: fp32 (default) or fp16 (GPUs)" };
         public Option<string?> Device { get; } = new("--device") { Description = "Where models with weights run: auto (CUDA when available, else CPU), cpu, cuda[:N], tensorrt[:N], coreml" };
+        public Option<string[]> StreamFrom { get; } = new("--stream-from") { Description = "Frame source to relay live 2-D frames from, HOST:PORT (e.g. PlusServer); repeat for more" };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Port, Bind, Model, Allow, Parallelism, QueueCapacity, Device, Precision }) command.Add(option);
+            foreach (var option in new Option[] { Port, Bind, Model, Allow, Parallelism, QueueCapacity, Device, Precision, StreamFrom }) command.Add(option);
             command.TreatUnmatchedTokensAsErrors = false; // --Section:Key=value goes to the configuration
             command.SetAction((parse, token) => RunAsync(ToConfiguration(parse), Console.Error, token));
         }
@@ -45,6 +46,8 @@ public static class ServeCommand
             if (parse.GetValue(QueueCapacity) is { } q) overrides["Scheduling:QueueCapacity"] = q.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(Device) is { } device) overrides["Models:Device"] = device;
             if (parse.GetValue(Precision) is { } precision) overrides["Models:Precision"] = precision;
+            if (parse.GetValue(StreamFrom) is { Length: > 0 } sources)
+                for (int i = 0; i < sources.Length; i++) overrides[$"{Streaming.StreamingOptions.Section}:Sources:{i}"] = sources[i];
             return ([.. parse.UnmatchedTokens], overrides);
         }
     }

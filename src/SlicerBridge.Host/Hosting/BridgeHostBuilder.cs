@@ -8,6 +8,7 @@ using SlicerBridge.Host.Networking;
 using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Host.Connections;
 using SlicerBridge.Host.Server;
+using SlicerBridge.Host.Streaming;
 using SlicerBridge.Inference.Models;
 
 namespace SlicerBridge.Host.Hosting;
@@ -58,6 +59,10 @@ public static class BridgeHostBuilder
         builder.Services.AddHostedService<InferenceWorkerService>();
         builder.Services.AddSingleton<PrepareWorkerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PrepareWorkerService>());
+        builder.Services.AddOptions<StreamingOptions>().Bind(builder.Configuration.GetSection(StreamingOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StreamingOptions>, StreamingOptionsValidator>();
+        builder.Services.AddSingleton<StreamRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRelay>());
         builder.Services.AddSingleton<TcpListenerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TcpListenerService>());
         return builder;

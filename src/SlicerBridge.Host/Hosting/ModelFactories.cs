@@ -1,6 +1,7 @@
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.CtSam3D;
 using SlicerBridge.Inference.Models.GrowCut;
+using SlicerBridge.Inference.Models.SamMed2D;
 using SlicerBridge.Inference.Models.SamMed3D;
 
 namespace SlicerBridge.Host.Hosting;
@@ -13,5 +14,6 @@ public static class ModelFactories
         new GrowCutModelFactory(),
         new SamMed3DModelFactory(),
         new CtSam3DModelFactory(),
+        new SamMed2DModelFactory(),
     ];
 }

@@ -55,6 +55,11 @@ public sealed partial class GraphBuilder
     /// <summary>x where x ≥ 0, slope·x elsewhere; slope broadcasts (a single learned slope is shape [1]).</summary>
     public string PRelu(string x, string slope, string? name = null) => Node("PRelu", [x, slope], name);
 
+
+    /// <summary>1 where a = b, else 0, as float32 (Equal then Cast).</summary>
+    public string EqualAsFloat(string a, string b, string? name = null) =>
+        Node("Cast", [Node("Equal", [a, b])], name, ("to", (long)global::Onnx.TensorProto.Types.DataType.Float));
+
     public string ReduceMean(string x, long[] axes, bool keepDims, string? name = null) =>
         Node("ReduceMean", [x, Ints(axes)], name, ("keepdims", keepDims ? 1 : 0));
 
@@ -84,4 +89,14 @@ public sealed partial class GraphBuilder
         Node("ConvTranspose", [x, weight, bias], name,
             ("kernel_shape", new long[] { kernel, kernel, kernel }), ("strides", new long[] { stride, stride, stride }),
             ("pads", new long[] { pad, pad, pad, pad, pad, pad }), ("output_padding", new long[] { outputPadding, outputPadding, outputPadding }));
+
+    /// <summary>x [N,C,H,W] * w [O,C,k,k], square kernel, equal stride and zero padding on both axes.</summary>
+    public string Conv2d(string x, string weight, string? bias, int kernel, int stride, int pad, string? name = null) =>
+        Node("Conv", bias is null ? [x, weight] : [x, weight, bias], name,
+            ("kernel_shape", new long[] { kernel, kernel }), ("strides", new long[] { stride, stride }), ("pads", new long[] { pad, pad, pad, pad }));
+
+    /// <summary>Transposed convolution x [N,C,H,W], w [C,O,k,k] (PyTorch's ConvTranspose2d layout), stride and padding on both axes.</summary>
+    public string ConvTranspose2d(string x, string weight, string? bias, int kernel, int stride, int pad, string? name = null) =>
+        Node("ConvTranspose", bias is null ? [x, weight] : [x, weight, bias], name,
+            ("kernel_shape", new long[] { kernel, kernel }), ("strides", new long[] { stride, stride }), ("pads", new long[] { pad, pad, pad, pad }));
 }

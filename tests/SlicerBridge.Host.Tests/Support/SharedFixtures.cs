@@ -8,6 +8,7 @@ internal static class SharedFixtures
     public static string SamMed3DTiny(string file) => Path.Combine(Folder, "fixtures", "sam-med3d-tiny", file);
 
     public static string CtSam3DTiny(string file) => Path.Combine(Folder, "fixtures", "ct-sam3d-tiny", file);
+    public static string SamMed2DTiny(string file) => Path.Combine(Folder, "fixtures", "sam-med2d-tiny", file);
 
     private static string FindShared()
     {
