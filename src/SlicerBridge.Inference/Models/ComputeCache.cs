@@ -7,10 +7,9 @@ public interface ICachedValue
 }
 
 /// <summary>
-/// Expensive per-volume results (image features of a patch) by key, shared by every session and client of one model,
+/// Expensive per-volume results (an image embedding of a crop, the features of a patch) by key, shared by every session and client of one model,
 /// bounded by bytes, least recently used evicted first. Concurrent requests for the same key compute it once: later
 /// callers wait for the first instead of running the encoder again; if the first is cancelled, a waiter computes it.
-/// (The same policy as SAM-Med3D's <c>EmbeddingCache</c>, for any value type.)
 /// </summary>
 public sealed class ComputeCache<T>(long budgetBytes) where T : class, ICachedValue
 {

@@ -15,7 +15,7 @@ namespace SlicerBridge.Inference.Models.SamMed2D;
 public sealed class SamMed2DModel : ISegmentationModel
 {
     private readonly SamMed2DPredictor _predictor;
-    private readonly EmbeddingCache _cache;
+    private readonly ComputeCache<SamImageEmbedding> _cache;
     private readonly string _source;
 
     public SamMed2DModel(string name, ISamMed2DNetwork network, string source, long weightBytes, long embeddingCacheBytes = 64L << 20)
@@ -24,7 +24,7 @@ public sealed class SamMed2DModel : ISegmentationModel
         _predictor = new SamMed2DPredictor(network);
         _source = source;
         WeightBytes = weightBytes;
-        _cache = new EmbeddingCache(embeddingCacheBytes);
+        _cache = new ComputeCache<SamImageEmbedding>(embeddingCacheBytes);
     }
 
     public string Name { get; }

@@ -46,7 +46,7 @@ public readonly record struct SamPoint(float A0, float A1, float A2, int Label);
 /// <see cref="Data"/> is not available: the decoder reads it where it is). An evicted device embedding's memory is
 /// returned when it is collected (a decoder may still be reading it when the cache lets it go).
 /// </summary>
-public sealed class SamImageEmbedding
+public sealed class SamImageEmbedding : ICachedValue
 {
     private readonly float[]? _host;
 

@@ -17,7 +17,7 @@ public sealed class SamMed3DModel : ISegmentationModel
 {
     private readonly ISamMed3DNetwork _network;
     private readonly SamMed3DPipelineOptions _options;
-    private readonly EmbeddingCache _cache;
+    private readonly ComputeCache<SamImageEmbedding> _cache;
     private readonly string _source;
 
     public SamMed3DModel(string name, ISamMed3DNetwork network, SamMed3DPipelineOptions options, string source, long weightBytes)
@@ -27,7 +27,7 @@ public sealed class SamMed3DModel : ISegmentationModel
         _options = options;
         _source = source;
         WeightBytes = weightBytes;
-        _cache = new EmbeddingCache(options.EmbeddingCacheBytes);
+        _cache = new ComputeCache<SamImageEmbedding>(options.EmbeddingCacheBytes);
     }
 
     public string Name { get; }
@@ -36,7 +36,7 @@ public sealed class SamMed3DModel : ISegmentationModel
     public string Device => _network.Execution.Fallback is null
         ? $"{_network.Execution.Device} {_network.Precision.Name()}"
         : $"{_network.Execution.Device} {_network.Precision.Name()} ({_network.Execution.Fallback})";
-    public EmbeddingCache Cache => _cache;
+    public ComputeCache<SamImageEmbedding> Cache => _cache;
     public long CacheBytes => _cache.UsedBytes;
 
     public SegmentationResult Segment(SegmentationRequest request, CancellationToken cancellationToken)

@@ -1,16 +1,17 @@
+using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.SamMed3D;
 using Xunit;
 
-namespace SlicerBridge.Inference.Tests.SamMed3D;
+namespace SlicerBridge.Inference.Tests;
 
-public sealed class EmbeddingCacheTests
+public sealed class ComputeCacheTests
 {
     private static SamImageEmbedding Embedding(int floats) => new(new float[floats], 1, 1);
 
     [Fact]
     public void SecondRequestIsAHitAndLeastRecentlyUsedIsEvictedPastTheBudget()
     {
-        var cache = new EmbeddingCache(budgetBytes: 3 * 4000);
+        var cache = new ComputeCache<SamImageEmbedding>(budgetBytes: 3 * 4000);
         int computed = 0;
         SamImageEmbedding Make() { computed++; return Embedding(1000); } // 4000 bytes each
         Assert.False(cache.GetOrCompute("a", Make).Hit);
@@ -29,7 +30,7 @@ public sealed class EmbeddingCacheTests
     [Fact]
     public async Task ConcurrentRequestsForOneKeyComputeOnce()
     {
-        var cache = new EmbeddingCache(1 << 20);
+        var cache = new ComputeCache<SamImageEmbedding>(1 << 20);
         int computed = 0;
         using var gate = new ManualResetEventSlim();
         SamImageEmbedding Slow()
@@ -55,7 +56,7 @@ public sealed class EmbeddingCacheTests
     [Fact]
     public void FailuresAreNotCached()
     {
-        var cache = new EmbeddingCache(1 << 20);
+        var cache = new ComputeCache<SamImageEmbedding>(1 << 20);
         Assert.Throws<InvalidOperationException>(() => cache.GetOrCompute("x", () => throw new InvalidOperationException("encoder failed")));
         Assert.Equal(0, cache.Count);
         Assert.False(cache.GetOrCompute("x", () => Embedding(4)).Hit);
