@@ -231,4 +231,42 @@ public class PriorServerTests
         await client.SendAsync(TestImages.Points("PromptPos", (16, 16, 16)));
         using (var r = await client.ReceiveAsync<ImageMessage>(60)) Assert.Equal(without, r.Pixels.ToArray());
     }
+
+    [Fact]
+    public async Task SamMed3D_starts_from_the_prior_the_server_received()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Models:List:2:Name"] = "sam", ["Models:List:2:Kind"] = "sam-med3d",
+            ["Models:List:2:Checkpoint"] = SharedFixtures.SamMed3DTiny("checkpoint.pth"),
+            ["Models:List:2:Config"] = SharedFixtures.SamMed3DTiny("fixture.json"),
+        };
+        await using var server = await BridgeTestServer.StartAsync(settings);
+        await using var client = await server.ConnectAsync();
+        const int n = 48;
+        var (image, _) = TestImages.Ball("ball", n, 10);
+        await client.SendAsync(image);
+        await client.CommandAsync("SetModel", """{"model":"sam"}""");
+        var prior = Prior("ball_prior", n, (i, j, k) => Math.Abs(i - 20) <= 8 && Math.Abs(j - 24) <= 5 && Math.Abs(k - 24) <= 12);
+        await client.SendAsync(prior);
+        await client.SendAsync(TestImages.Points("PromptPos", (24, 24, 24)));
+        byte[] served;
+        using (var result = await client.ReceiveAsync<ImageMessage>(120))
+        {
+            TestImages.AssertSameGeometry(image, result);
+            served = result.Pixels.ToArray();
+        }
+
+        // The same request made directly on the loaded model, with and without that prior.
+        var volume = Connections.ImageVolumeConverter.ToVolume(image).Value!;
+        var points = new[] { new PromptPoint(new Vec3(24, 24, 24), true) };
+        using var lease = server.Server.Models.Acquire("sam");
+        var withPrior = lease.Model.Segment(new SegmentationRequest
+        {
+            Volume = volume, Points = points, Prior = new PriorMask(volume.Geometry, prior.Pixels.ToArray()),
+        }, default);
+        var withoutPrior = lease.Model.Segment(new SegmentationRequest { Volume = volume, Points = points }, default);
+        Assert.Equal(withPrior.Mask, served);
+        Assert.NotEqual(withoutPrior.Mask, served); // the prior's mask prompt changed the answer
+    }
 }
