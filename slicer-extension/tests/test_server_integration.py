@@ -299,10 +299,6 @@ class ServerIntegrationTests(unittest.TestCase):
         reply, _, _ = client.wait_for_reply(command_id, 30)
         self.assertEqual(reply.header_version, 2)
 
-
-if __name__ == "__main__":
-    unittest.main()
-
     def test_the_prior_push_is_refined_by_the_next_click_and_a_mismatched_one_is_refused(self):
         """What the effect does for "start from the selected segment": the segment on the volume's grid as
         IMAGE uint8 `<volume[:14]>_prior` (what pushPrior's hidden scalar node becomes on the wire), then POINT."""
@@ -333,3 +329,7 @@ if __name__ == "__main__":
         client.send_image(names.prior_device_name("NotSentVolume"), prior, m)
         code, _, _, text = self.wait_for_status(client, names.prior_device_name("NotSentVolume"))
         self.assertEqual(code, 4, text)
+
+
+if __name__ == "__main__":
+    unittest.main()
