@@ -44,7 +44,6 @@ internal static class GrowCutPrior
                     offsets.Add((dk * r.PadJ + dj) * r.PadI + di);
                 }
         float[] distance = solver.Distance;
-        bool anyInside = false;
         for (int k = r.K0; k <= r.K1; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,7 +52,6 @@ internal static class GrowCutPrior
                 {
                     int n = r.PaddedIndex(i, j, k);
                     bool isInside = inside[n];
-                    anyInside |= isInside;
                     bool onBorder = i == r.I0 || i == r.I1 || j == r.J0 || j == r.J1 || k == r.K0 || k == r.K1;
                     bool boundary = !isInside && onBorder;
                     foreach (int offset in offsets)
@@ -67,7 +65,7 @@ internal static class GrowCutPrior
                     if (boundary) solver.AddSeed(n, isInside ? GrowCutSeeds.Foreground : GrowCutSeeds.Background);
                 }
         }
-        if (!anyInside) return;
+        // A prior with nothing in the region leaves only the border seeds: the same start as without a prior.
         solver.Run(progress: null, cancellationToken);
         byte[] labels = solver.Labels;
         for (int k = r.K0; k <= r.K1; k++)
