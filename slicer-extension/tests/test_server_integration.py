@@ -299,6 +299,37 @@ class ServerIntegrationTests(unittest.TestCase):
         reply, _, _ = client.wait_for_reply(command_id, 30)
         self.assertEqual(reply.header_version, 2)
 
+    def test_the_prior_push_is_refined_by_the_next_click_and_a_mismatched_one_is_refused(self):
+        """What the effect does for "start from the selected segment": the segment on the volume's grid as
+        IMAGE uint8 `<volume[:14]>_prior` (what pushPrior's hidden scalar node becomes on the wire), then POINT."""
+        client = self.connect()
+        builder = RequestBuilder()
+        status = self.command(client, builder, builder.get_status())
+        self.assertIn("prior", replies.parse_features(status.result))
+        array, m = _test_volume()
+        volume = "ITPriorRefineVolume1"  # 20 characters: the prior keeps 14 of them
+        client.send_image(volume, array, m)
+        prior = np.zeros(array.shape, dtype=np.uint8)
+        prior[6:11, 8:13, 10:15] = 1  # a block inside the ball, as an earlier segment
+        prior[2:4, 2:5, 2:5] = 1  # and a blob far from it that the user kept
+        client.send_image(names.prior_device_name(volume), prior, m)
+        self.push_prompts(client, [_ras(m, 12, 10, 8)], [])
+        seen = []
+        _, image = self.wait_for_labelmap(client, volume, seen)
+        self.assertEqual([], [s for s in seen if s.type == "STATUS"], "an accepted prior gets no reply")
+        self.assertTrue(np.all(image.array_kji[prior == 1] == 1), "the result must hold the prior")
+        self.assertEqual(image.array_kji[8, 10, 12], 1)
+
+        # A mask on another grid is refused with STATUS 10, naming the difference.
+        client.send_image(names.prior_device_name(volume), prior[:, :, :-1], m)
+        code, _, _, text = self.wait_for_status(client, names.prior_device_name(volume))
+        self.assertEqual(code, 10, text)
+        self.assertIn("dimensions", text)
+        # A prior for a volume this session never sent: STATUS 4.
+        client.send_image(names.prior_device_name("NotSentVolume"), prior, m)
+        code, _, _, text = self.wait_for_status(client, names.prior_device_name("NotSentVolume"))
+        self.assertEqual(code, 4, text)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -170,6 +170,7 @@ public sealed class ClientSession : IAsyncDisposable
 
     private Task OnImageAsync(ImageMessage image)
     {
+        if (SessionState.IsPriorName(image.DeviceName)) return OnPriorAsync(image);
         var converted = ImageVolumeConverter.ToVolume(image);
         if (!converted.IsDone) return ReplyStatusAsync(image.DeviceName, converted);
         var volume = converted.Value!;
@@ -177,6 +178,18 @@ public sealed class ClientSession : IAsyncDisposable
         if (received.IsDone)
             _logger.LogInformation("Connection {ConnectionId}: volume '{Volume}' {Geometry} ({Type}) is the target",
                 Id, volume.Name, volume.Geometry, volume.SourceType);
+        return ReplyStatusAsync(image.DeviceName, received);
+    }
+
+    /// <summary>A mask to refine (docs/protocol.md, "Refining an existing segment"): kept for its volume, answered only when refused.</summary>
+    private Task OnPriorAsync(ImageMessage image)
+    {
+        var converted = ImageVolumeConverter.ToPrior(image);
+        if (!converted.IsDone) return ReplyStatusAsync(image.DeviceName, converted);
+        var received = _state.ReceivePrior(image.DeviceName, converted.Value.Geometry, converted.Value.Voxels);
+        if (received.IsDone)
+            _logger.LogInformation("Connection {ConnectionId}: prior '{Device}' for volume '{Volume}': {Voxels} voxels inside",
+                Id, image.DeviceName, received.Value!.Volume, received.Value.InsideVoxels);
         return ReplyStatusAsync(image.DeviceName, received);
     }
 

@@ -43,6 +43,27 @@ public static class ImageVolumeConverter
         return new Volume(geometry, voxels, image.DeviceName, type.Value);
     }
 
+    /// <summary>
+    /// A prior (docs/protocol.md, "Refining an existing segment"): a full uint8 single-component image; its grid is checked
+    /// against the volume by the session. Nonzero voxels are inside.
+    /// </summary>
+    public static Outcome<(VolumeGeometry Geometry, byte[] Voxels)> ToPrior(ImageMessage image)
+    {
+        string who = $"Prior '{image.DeviceName}'";
+        if (image.ScalarType != IgtlScalarType.UInt8)
+            return Bad("PriorScalarType", $"{who} has scalar type {image.ScalarType}; a prior is uint8 (0 outside, nonzero inside).");
+        if (image.Components != 1)
+            return Bad("PriorComponents", $"{who} has {image.Components} components per voxel; a prior has one.");
+        if (image.SubOffset != new IgtlIndex3(0, 0, 0) || image.SubSize != new IgtlIndex3(image.SizeI, image.SizeJ, image.SizeK))
+            return Bad("SubVolume", $"{who} is a sub-volume (offset {image.SubOffset}, size {image.SubSize} of {image.SizeI}x{image.SizeJ}x{image.SizeK}); send the full mask.");
+        VolumeGeometry geometry;
+        try { geometry = VolumeGeometry.FromMatrix(image.SizeI, image.SizeJ, image.SizeK, image.GetIjkToRas()); }
+        catch (ArgumentException ex) { return Bad("BadGeometry", $"{who}: {ex.Message}"); }
+        var voxels = new byte[geometry.VoxelCount];
+        image.CopyPixelsTo<byte>(voxels);
+        return (geometry, voxels);
+    }
+
     private static Rejection Bad(string name, string message) => new(RejectionKind.BadImage, message, name);
 
     private static VoxelType Convert<T>(ImageMessage image, float[] voxels, VoxelType type) where T : unmanaged, System.Numerics.INumberBase<T>

@@ -14,7 +14,7 @@ public static class Replies
 {
     public static IgtlStatusCode StatusCodeOf(RejectionKind kind) => kind switch
     {
-        RejectionKind.NoVolume or RejectionKind.VolumeEvicted => IgtlStatusCode.NotFound,
+        RejectionKind.NoVolume or RejectionKind.VolumeEvicted or RejectionKind.PriorVolumeNotFound => IgtlStatusCode.NotFound,
         RejectionKind.NoPositivePoint => IgtlStatusCode.NotReady,
         RejectionKind.TooLarge => IgtlStatusCode.Overflow,
         RejectionKind.Busy => IgtlStatusCode.Busy,

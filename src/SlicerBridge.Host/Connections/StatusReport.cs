@@ -10,6 +10,9 @@ namespace SlicerBridge.Host.Connections;
 /// <summary>The JSON of GetStatus / GET_STATUS and ListModels.</summary>
 public static class StatusReport
 {
+    /// <summary>Optional protocol conventions this server implements (GetStatus <c>features</c>, docs/protocol.md).</summary>
+    public static readonly IReadOnlyList<string> Features = ["prior"];
+
     public static JsonObject Status(BridgeServer server, SessionState session)
     {
         var cache = server.Cache;
@@ -32,6 +35,7 @@ public static class StatusReport
             {
                 ["instance"] = server.InstanceName, ["machine"] = Environment.MachineName, ["pid"] = Environment.ProcessId,
             },
+            ["features"] = new JsonArray([.. Features.Select(f => (JsonNode)f)]),
         };
     }
 

@@ -9,6 +9,8 @@ public enum RejectionKind
     NoVolume,
     /// <summary>A volume name this session has not received.</summary>
     UnknownVolume,
+    /// <summary>A prior (IMAGE named <c>…_prior</c>) whose name matches no volume of the session.</summary>
+    PriorVolumeNotFound,
     /// <summary>The received volume is no longer cached; the client must send it again.</summary>
     VolumeEvicted,
     /// <summary>An IMAGE the server cannot take as a volume (sub-volume, several components, bad geometry, ...).</summary>

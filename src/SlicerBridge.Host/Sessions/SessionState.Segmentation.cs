@@ -68,6 +68,7 @@ public sealed partial class SessionState
         var request = new SegmentationRequest
         {
             Volume = volume, Points = points, Roi = slot.Roi, Previous = slot.ModelStateOwner == model ? slot.ModelState : null,
+            Prior = slot.Prior,
         };
         return new SegmentationPlan(slot, model, SupersedeKey(slot.Name), requestId, output, slot.ContentKey, request);
     }

@@ -17,6 +17,9 @@ public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry ge
     public string? ModelStateOwner { get; set; }
     public int RunCounter { get; set; }
 
+    /// <summary>The segmentation the next ones start from (an IMAGE <c>…_prior</c>), or null.</summary>
+    public PriorMask? Prior { get; set; }
+
     /// <summary>Device name the last labelmap of this volume went to (a Segment's <c>output</c>, or <c>&lt;name&gt;_seg</c>); Undo and Reset write there too.</summary>
     public string Output { get; set; } = OutputNames.ResultDeviceName(name);
 
@@ -29,6 +32,7 @@ public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry ge
     {
         ContentKey = contentKey;
         Geometry = geometry;
+        Prior = null;
         ModelState = null;
         ModelStateOwner = null;
         History.Clear();
@@ -38,6 +42,7 @@ public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry ge
     {
         PointsByDevice.Clear();
         Roi = null;
+        Prior = null;
         ModelState = null;
         ModelStateOwner = null;
         History.Clear();

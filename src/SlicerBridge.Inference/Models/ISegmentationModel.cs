@@ -50,6 +50,12 @@ public sealed class SegmentationRequest
     /// <summary>State returned by the previous result on the same volume (cumulative clicks), or null.</summary>
     public ModelState? Previous { get; init; }
 
+    /// <summary>
+    /// An existing segmentation to refine, on the volume's grid, or null. The model starts from it when
+    /// <see cref="Previous"/> did not start from this same prior (GrowCut: initial labels; SAM-Med3D: first mask prompt).
+    /// </summary>
+    public PriorMask? Prior { get; init; }
+
     /// <summary>Optional progress in [0,1] for long operations (CLI progress bar).</summary>
     public IProgress<double>? Progress { get; init; }
 }

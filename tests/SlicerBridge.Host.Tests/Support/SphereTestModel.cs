@@ -19,10 +19,13 @@ internal sealed class SphereTestModel(string name = "sphere", double radiusMm = 
     public Exception? Fault { get; set; }
     public int Calls => _calls;
     private int _calls;
+    /// <summary>The prior the last request carried (null when none).</summary>
+    public PriorMask? LastPrior { get; private set; }
 
     public SegmentationResult Segment(SegmentationRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
+        LastPrior = request.Prior;
         if (Fault is not null) throw Fault;
         Gate?.Wait(cancellationToken);
         if (Delay > TimeSpan.Zero) Task.Delay(Delay, cancellationToken).GetAwaiter().GetResult();

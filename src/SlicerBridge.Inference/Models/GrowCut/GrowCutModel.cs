@@ -12,7 +12,8 @@ namespace SlicerBridge.Inference.Models.GrowCut;
 /// which gives exactly what a full replay gives.
 /// Work region: the ROI when given; otherwise a box of <see cref="GrowCutOptions.MarginMm"/> around the first positive
 /// click, widened by the same margin around each later positive click that lies in its outer half, clamped to the
-/// volume. Clicks outside it are ignored. Stateless apart from its options, so concurrent calls are safe.
+/// volume, and holding the bounding box of <see cref="SegmentationRequest.Prior"/> widened by the margin when a prior is
+/// given. A prior is the starting labels (<see cref="GrowCutPrior"/>) the clicks then correct. Clicks outside it are ignored. Stateless apart from its options, so concurrent calls are safe.
 /// </summary>
 public sealed class GrowCutModel : ISegmentationModel
 {
@@ -43,10 +44,11 @@ public sealed class GrowCutModel : ISegmentationModel
         if (positives.Count == 0)
             throw new SegmentationException("No positive point lies inside the volume.");
 
-        GrowCutRegion region = WorkRegion(g, request.Roi, positives);
+        PriorMask? prior = PriorMask.For(request.Prior, g);
+        GrowCutRegion region = WorkRegion(g, request.Roi, positives, prior);
         var state = request.Previous as GrowCutState;
         bool incremental = state is not null && state.ContentKey == volume.ContentKey && state.Region == region
-            && state.Roi == request.Roi && state.Options == Options && state.IsPrefixOf(points);
+            && state.Roi == request.Roi && state.Options == Options && ReferenceEquals(state.Prior, prior) && state.IsPrefixOf(points);
 
         float[] intensity = CropPadded(volume, region);
         GrowCutSolver solver;
@@ -64,9 +66,13 @@ public sealed class GrowCutModel : ISegmentationModel
             float costPerMm = (float)(Options.DistanceWeight * RobustRange(intensity, region));
             var (distance, labels) = GrowCutSolver.CreateMaps(region);
             solver = new GrowCutSolver(intensity, distance, labels, region, g, Options.Connectivity, costPerMm);
-            foreach (int seed in GrowCutSeeds.Border(region)) solver.AddSeed(seed, GrowCutSeeds.Background);
             double start = clock.Elapsed.TotalMilliseconds;
-            solver.Run(request.Progress, cancellationToken);
+            if (prior is not null) GrowCutPrior.Apply(solver, region, prior, Options.Connectivity, cancellationToken);
+            else
+            {
+                foreach (int seed in GrowCutSeeds.Border(region)) solver.AddSeed(seed, GrowCutSeeds.Background);
+                solver.Run(request.Progress, cancellationToken);
+            }
             inferMs += clock.Elapsed.TotalMilliseconds - start;
             newClicks = points;
         }
@@ -81,7 +87,7 @@ public sealed class GrowCutModel : ISegmentationModel
         if (!solver.Labels.Contains(GrowCutSeeds.Foreground))
             throw new SegmentationException("No positive point lies inside the ROI (or its seeds were all overridden by negative points).");
         var result = new GrowCutState(volume.ContentKey, region, request.Roi, points.ToList(), Options, solver.CostPerMm,
-            solver.Distance, solver.Labels);
+            solver.Distance, solver.Labels, prior);
 
         double postStart = clock.Elapsed.TotalMilliseconds;
         byte[] mask = ToMask(g, region, result.Labels);
@@ -96,7 +102,7 @@ public sealed class GrowCutModel : ISegmentationModel
 
     public void Dispose() { }
 
-    private GrowCutRegion WorkRegion(VolumeGeometry g, RoiBox? roi, List<PromptPoint> positives)
+    private GrowCutRegion WorkRegion(VolumeGeometry g, RoiBox? roi, List<PromptPoint> positives, PriorMask? prior)
     {
         if (roi is not null)
         {
@@ -106,7 +112,8 @@ public sealed class GrowCutModel : ISegmentationModel
         }
         // The box around the first positive click; a later positive click widens it only when it lies in the outer half of
         // the margin, so corrections near the structure keep the region (and the incremental state) as it is.
-        GrowCutRegion? region = null;
+        // A prior to refine is held whole, with the same margin around it.
+        GrowCutRegion? region = prior is null ? null : GrowCutPrior.Box(g, prior, Options.MarginMm);
         foreach (var p in positives)
         {
             if (region is not null && region.Contains(g, p.Ras, Options.MarginMm / 2)) continue;

@@ -8,8 +8,9 @@ namespace SlicerBridge.Inference.Models.GrowCut;
 public sealed class GrowCutState : ModelState
 {
     internal GrowCutState(string contentKey, GrowCutRegion region, RoiBox? roi, IReadOnlyList<PromptPoint> points,
-        GrowCutOptions options, float costPerMm, float[] distance, byte[] labels)
+        GrowCutOptions options, float costPerMm, float[] distance, byte[] labels, PriorMask? prior)
     {
+        Prior = prior;
         ContentKey = contentKey; Region = region; Roi = roi; Points = points; Options = options;
         CostPerMm = costPerMm; Distance = distance; Labels = labels;
     }
@@ -19,6 +20,8 @@ public sealed class GrowCutState : ModelState
     public RoiBox? Roi { get; }
     public IReadOnlyList<PromptPoint> Points { get; }
     public GrowCutOptions Options { get; }
+    /// <summary>The prior the maps started from (the same instance), or null.</summary>
+    public PriorMask? Prior { get; }
     internal float CostPerMm { get; }
     internal float[] Distance { get; }
     internal byte[] Labels { get; }

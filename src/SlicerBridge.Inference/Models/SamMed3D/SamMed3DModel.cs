@@ -9,7 +9,7 @@ namespace SlicerBridge.Inference.Models.SamMed3D;
 /// SAM-Med3D as an interactive model (spec §7.5): the volume is seen through a 1.5 mm canonical-RAS grid; a 128³ crop
 /// centred on the ROI when the ROI fits one crop, else on the first positive click, is z-normalised and encoded once per (volume content,
 /// crop) into a cache shared by every session; every click runs the prompt encoder and mask decoder with all clicks
-/// so far and the previous low-res logits; the thresholded upsampled mask is pasted back onto the original grid by
+/// so far and the previous low-res logits (on the first click, a prior's logits, <see cref="PriorPrompt"/>); the thresholded upsampled mask is pasted back onto the original grid by
 /// nearest neighbour and clipped to the ROI. When the mask touches a crop face, overlapping crops are added in that
 /// direction (the paper's §4.3 strategy), within the ROI and up to <see cref="SamMed3DPipelineOptions.MaxCrops"/>.
 /// </summary>
@@ -62,8 +62,11 @@ public sealed class SamMed3DModel : ISegmentationModel
         var primaryStart = (primary.Start0, primary.Start1, primary.Start2);
 
         var previous = request.Previous as SamMed3DState;
+        var prior = PriorMask.For(request.Prior, volume.Geometry);
         float[] previousLogits = previous is not null && previous.ContentKey == volume.ContentKey && previous.CropStart == primaryStart
-            ? previous.LowResLogits : [];
+            && ReferenceEquals(previous.Prior, prior)
+            ? previous.LowResLogits
+            : prior is not null ? PriorPrompt.LowResLogits(primary, prior, _network.LowResSize) : [];
 
         var mask = new byte[volume.Geometry.VoxelCount];
         var pending = new Queue<(SamCrop Crop, SamPoint[] Points, float[] PromptLogits)>();
@@ -106,7 +109,7 @@ public sealed class SamMed3DModel : ISegmentationModel
         return new SegmentationResult
         {
             Mask = mask,
-            State = new SamMed3DState(volume.ContentKey, primaryStart, primaryLogits!),
+            State = new SamMed3DState(volume.ContentKey, primaryStart, primaryLogits!, prior),
             Timings = new StageTimings(prepareMs, inferMs, postMs),
         };
     }
