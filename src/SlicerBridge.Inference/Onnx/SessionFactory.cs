@@ -64,6 +64,14 @@ public static class SessionFactory
             IntraOpNumThreads = Environment.ProcessorCount,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        // Idle intra-op threads sleep instead of spinning: the server shares its cores with the network, GrowCut and other
+        // sessions, and spinning workers lose badly to any other load on the machine.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", Environment.GetEnvironmentVariable("SLICERBRIDGE_ORT_SPIN") == "1" ? "1" : "0");
+        if (Environment.GetEnvironmentVariable("SLICERBRIDGE_ORT_PROFILE") is { Length: > 0 } profile)
+        {
+            options.EnableProfiling = true;              // per-node timings as JSON (benchmarks only)
+            options.ProfileOutputPathPrefix = profile;
+        }
         switch (device.Kind)
         {
             case ExecutionProviderKind.Cuda:
