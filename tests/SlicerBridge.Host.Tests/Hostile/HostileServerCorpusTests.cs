@@ -64,7 +64,9 @@ public sealed class HostileServerCorpusTests(ITestOutputHelper log)
         Assert.InRange(maxUndo, 1, cap);
         Assert.Equal("SUCCESS", (await client.CommandAsync("Undo")).Reply.Metadata["Status"]);
         await AssertServesAsync(serve);
-        await FinishAsync("undo-growth", serve, clock, 700, 240, $"undo history at most {maxUndo >> 20} MiB (cap {cap >> 20} MiB) over 300 clicks on 64³");
+        // The peak RSS is mostly per-click garbage the collector takes back lazily (786 MB without any cap, 913 MB with it,
+        // docs/reliability.md); what the cap bounds is the live history, asserted above. The budget catches runaway growth.
+        await FinishAsync("undo-growth", serve, clock, 1400, 240, $"undo history at most {maxUndo >> 20} MiB (cap {cap >> 20} MiB) over 300 clicks on 64³");
     }
 
     [SkippableFact]
