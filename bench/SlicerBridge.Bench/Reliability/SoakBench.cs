@@ -37,6 +37,7 @@ public sealed class SoakBench : IBenchCommand
             ["Models:MemoryBudgetBytes"] = (1L << 30).ToString(CultureInfo.InvariantCulture),
             ["Scheduling:Parallelism"] = "2",
             ["Server:MaxClients"] = "256",
+            ["Server:MaxClientsPerAddress"] = "256", // every soak client comes from loopback
             ["Server:ShutdownDeadlineSeconds"] = "3",
             ["Server:MessageReadTimeoutSeconds"] = "10",
         });

@@ -23,6 +23,12 @@ public sealed class ServerOptions
 
     public IReadOnlyList<string> EffectiveAllowedClients => AllowedClients.Count > 0 ? AllowedClients : ["127.0.0.0/8", "::1/128"];
     public int MaxClients { get; set; } = 64;
+    /// <summary>Connections one client address may hold at once (loopback included); more are refused (logged).</summary>
+    public int MaxClientsPerAddress { get; set; } = 16;
+    /// <summary>Results per volume a session keeps for Undo; older ones go first.</summary>
+    public int MaxUndoDepth { get; set; } = 32;
+    /// <summary>Bytes of undo history (masks, model states) one session keeps over all its volumes; older results go first.</summary>
+    public long MaxUndoBytes { get; set; } = 256L << 20;
     /// <summary>How long in-flight requests get to finish on shutdown before they are cancelled.</summary>
     public double ShutdownDeadlineSeconds { get; set; } = 5;
     /// <summary>

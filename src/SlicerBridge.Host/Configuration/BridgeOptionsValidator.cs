@@ -26,6 +26,9 @@ public sealed class BridgeOptionsValidator(IEnumerable<string> knownModelKinds) 
             if (!CidrRange.TryParse(cidr, out _))
                 errors.Add($"Server:AllowedClients entry '{cidr}' is not CIDR notation (e.g. 10.0.0.0/8 or ::1/128).");
         if (o.Server.MaxClients < 1) errors.Add($"Server:MaxClients must be at least 1, got {o.Server.MaxClients}.");
+        if (o.Server.MaxClientsPerAddress < 1) errors.Add($"Server:MaxClientsPerAddress must be at least 1, got {o.Server.MaxClientsPerAddress}.");
+        if (o.Server.MaxUndoDepth < 1) errors.Add($"Server:MaxUndoDepth must be at least 1, got {o.Server.MaxUndoDepth}.");
+        if (o.Server.MaxUndoBytes < 0) errors.Add($"Server:MaxUndoBytes must be >= 0, got {o.Server.MaxUndoBytes}.");
         if (!(o.Server.ShutdownDeadlineSeconds >= 0)) errors.Add($"Server:ShutdownDeadlineSeconds must be >= 0.");
         if (!(o.Server.MessageReadTimeoutSeconds >= 0)) errors.Add($"Server:MessageReadTimeoutSeconds must be >= 0 (0 = no limit).");
         if (!(o.Server.WriteTimeoutSeconds >= 0)) errors.Add($"Server:WriteTimeoutSeconds must be >= 0 (0 = no limit).");

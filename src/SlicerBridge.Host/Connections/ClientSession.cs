@@ -40,7 +40,10 @@ public sealed class ClientSession : IAsyncDisposable
         _work = new BackgroundWork(client.ConnectionId, logger);
         _sessionCts = CancellationTokenSource.CreateLinkedTokenSource(closing);
         _state = new SessionState(client.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            server.Cache, server.Models, server.Options.Models.Default);
+            server.Cache, server.Models, server.Options.Models.Default)
+        {
+            UndoLimits = new UndoLimits(server.Options.Server.MaxUndoDepth, server.Options.Server.MaxUndoBytes),
+        };
     }
 
     private long Id => _client.ConnectionId;
@@ -164,7 +167,7 @@ public sealed class ClientSession : IAsyncDisposable
     private Task ReplyStatusAsync<T>(string device, Outcome<T> outcome)
     {
         if (outcome.Kind == OutcomeKind.Rejected)
-            _logger.LogWarning("Connection {ConnectionId}: '{Device}' rejected: {Reason} {Error}", Id, device, outcome.Rejection!.ErrorName, outcome.Message);
+            _logger.LogWarning("Connection {ConnectionId}: '{Device}' rejected: {Reason} {Error}", Id, device, outcome.Rejection!.ErrorName, ReplyText.Fit(outcome.Message!));
         return Replies.Status(device, outcome) is { } status ? _replies.SendAsync(status) : Task.CompletedTask;
     }
 
@@ -349,7 +352,7 @@ public sealed class ClientSession : IAsyncDisposable
     private Task ReplyAsync(CommandMessage request, Outcome<JsonObject> outcome)
     {
         if (!outcome.IsDone)
-            _logger.LogWarning("Connection {ConnectionId}: COMMAND {CommandId} {Name} failed: {Error}", Id, request.CommandId, request.CommandName, outcome.Message);
+            _logger.LogWarning("Connection {ConnectionId}: COMMAND {CommandId} {Name} failed: {Error}", Id, request.CommandId, request.CommandName, ReplyText.Fit(outcome.Message!));
         return _replies.SendAsync(Replies.Rts(request, outcome));
     }
 

@@ -14,7 +14,7 @@ public static class Replies
 {
     public static IgtlStatusCode StatusCodeOf(RejectionKind kind) => kind switch
     {
-        RejectionKind.NoVolume or RejectionKind.VolumeEvicted or RejectionKind.PriorVolumeNotFound => IgtlStatusCode.NotFound,
+        RejectionKind.NoVolume or RejectionKind.VolumeEvicted or RejectionKind.PriorVolumeNotFound or RejectionKind.UndoLimitReached => IgtlStatusCode.NotFound,
         RejectionKind.NoPositivePoint => IgtlStatusCode.NotReady,
         RejectionKind.TooLarge => IgtlStatusCode.Overflow,
         RejectionKind.Busy => IgtlStatusCode.Busy,
@@ -28,7 +28,7 @@ public static class Replies
         OutcomeKind.Rejected => new StatusMessage
         {
             DeviceName = device, Code = StatusCodeOf(outcome.Rejection!.Kind), ErrorName = outcome.Rejection.ErrorName,
-            Message = outcome.Rejection.Message,
+            Message = ReplyText.Fit(outcome.Rejection.Message),
         },
         OutcomeKind.Failed => InternalError(device, outcome.Message!),
         _ => null,
@@ -36,8 +36,21 @@ public static class Replies
 
     public static StatusMessage InternalError(string device, string message) => new()
     {
-        DeviceName = device, Code = IgtlStatusCode.UnknownError, ErrorName = "InternalError", Message = message,
+        DeviceName = device, Code = IgtlStatusCode.UnknownError, ErrorName = "InternalError", Message = ReplyText.Fit(message),
     };
+
+    /// <summary>
+    /// What goes instead of a reply that cannot be encoded (a bug: every text is fitted, so this should not happen):
+    /// a FAIL for a COMMAND, else a STATUS, both short, so the client is never left waiting.
+    /// </summary>
+    public static IgtlMessage Unencodable(IgtlMessage reply, string reason)
+    {
+        string error = ReplyText.Fit($"The server could not encode its {reply.MessageType} reply: {reason}", 512);
+        if (reply is RtsCommandMessage rts)
+            return Rts(new CommandMessage { DeviceName = rts.DeviceName, CommandId = rts.CommandId, CommandName = rts.CommandName },
+                ok: false, new JsonObject { ["error"] = error }.ToJsonString(), error);
+        return new StatusMessage { DeviceName = reply.DeviceName, Code = IgtlStatusCode.UnknownError, ErrorName = "ReplyNotEncodable", Message = error };
+    }
 
     public static StatusMessage ShuttingDown() => new()
     {
@@ -48,7 +61,7 @@ public static class Replies
     public static RtsCommandMessage Rts(CommandMessage request, in Outcome<JsonObject> outcome)
     {
         if (outcome.IsDone) return Rts(request, ok: true, outcome.Value!.ToJsonString(), error: null);
-        string error = outcome.Kind == OutcomeKind.Failed ? $"Internal error: {outcome.Message}" : outcome.Message!;
+        string error = ReplyText.Fit(outcome.Kind == OutcomeKind.Failed ? $"Internal error: {outcome.Message}" : outcome.Message!);
         return Rts(request, ok: false, new JsonObject { ["error"] = error }.ToJsonString(), error);
     }
 

@@ -32,6 +32,15 @@ public sealed class ReplyChannel(Stream stream, long connectionId, ILogger logge
     public async Task SendAsync(IgtlMessage message)
     {
         message.HeaderVersion = (ushort)Volatile.Read(ref _replyVersion);
+        try { IgtlMessageWriter.EnsureEncodable(message); }
+        catch (InvalidOperationException ex)
+        {
+            // Never lost silently: the failure is logged and a short reply goes in its place, so the client is not left waiting.
+            logger.LogError("Connection {ConnectionId}: {Type} '{Device}' cannot be encoded, sending a short reply instead: {Error}",
+                connectionId, message.MessageType, message.DeviceName, ex.Message);
+            message = Replies.Unencodable(message, ex.Message);
+            message.HeaderVersion = (ushort)Volatile.Read(ref _replyVersion);
+        }
         long size = ApproximateFrameBytes(message);
         long inFlight = Interlocked.Add(ref _bytesInFlight, size);
         try

@@ -29,6 +29,7 @@ public static class StatusReport
             ["models"] = Models(models),
             ["cache"] = new JsonObject { ["usedBytes"] = cache.UsedBytes, ["budgetBytes"] = cache.BudgetBytes, ["volumes"] = cache.Count },
             ["receivingBytes"] = server.PixelPool.OutstandingBytes,
+            ["undoBytes"] = session.UndoBytes,
             ["sessions"] = server.Sessions,
             ["version"] = BridgeServer.Version,
             ["host"] = new JsonObject

@@ -10,7 +10,7 @@ namespace SlicerBridge.Host.Networking;
 
 /// <summary>
 /// Accepts TCP clients on the configured address, rejects those outside the allowed CIDRs or beyond
-/// MaxClients (logged, socket closed at once), and runs one <see cref="IConnectionHandler"/> per client.
+/// MaxClients or MaxClientsPerAddress (logged, socket closed at once), and runs one <see cref="IConnectionHandler"/> per client.
 /// On stop: no more accepts, clients drain for the deadline, then are told ShuttingDown and closed.
 /// </summary>
 public sealed class TcpListenerService(IConnectionHandler handler, IOptions<BridgeOptions> options, ILogger<TcpListenerService> logger)
@@ -56,6 +56,7 @@ public sealed class TcpListenerService(IConnectionHandler handler, IOptions<Brid
         var server = options.Value.Server;
         var allowed = server.EffectiveAllowedClients.Select(CidrRange.Parse).ToList();
         var listener = _listener!;
+        var perAddress = new ConnectionsPerAddress(server.MaxClientsPerAddress);
         while (!stoppingToken.IsCancellationRequested)
         {
             Socket client;
@@ -83,13 +84,20 @@ public sealed class TcpListenerService(IConnectionHandler handler, IOptions<Brid
                 client.Dispose();
                 continue;
             }
+            if (!perAddress.TryAdd(remote.Address, out int fromAddress))
+            {
+                logger.LogWarning("Connection {ConnectionId} from {Client} rejected: {Max} connections from {Address} already open (Server:MaxClientsPerAddress)",
+                    id, remote, server.MaxClientsPerAddress, remote.Address);
+                client.Dispose();
+                continue;
+            }
             client.NoDelay = true;
-            logger.LogInformation("Connection {ConnectionId} from {Client} accepted", id, remote);
-            _clients[id] = RunClientAsync(new AcceptedClient(id, client, remote));
+            logger.LogInformation("Connection {ConnectionId} from {Client} accepted ({Open} from this address)", id, remote, fromAddress);
+            _clients[id] = RunClientAsync(new AcceptedClient(id, client, remote), () => perAddress.Remove(remote.Address));
         }
     }
 
-    private async Task RunClientAsync(AcceptedClient client)
+    private async Task RunClientAsync(AcceptedClient client, Action released)
     {
         await Task.Yield();
         try
@@ -107,6 +115,7 @@ public sealed class TcpListenerService(IConnectionHandler handler, IOptions<Brid
         finally
         {
             client.Socket.Dispose();
+            released();
             _clients.TryRemove(client.ConnectionId, out _);
             logger.LogInformation("Connection {ConnectionId} from {Client} closed", client.ConnectionId, client.RemoteEndPoint);
         }

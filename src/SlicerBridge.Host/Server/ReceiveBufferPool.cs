@@ -7,7 +7,8 @@ namespace SlicerBridge.Host.Server;
 /// converted to the cache's float copy and then dropped) are plain arrays that are given back to the garbage collector,
 /// not kept in a pool: a server that once received, or began to receive, many large volumes must not hold that memory
 /// for good. Because large arrays are only collected (and their pages returned to the system) by a full collection, one
-/// is asked for once <see cref="CollectAfterBytes"/> of them have been dropped, at most once per <see cref="MinCollectInterval"/>.
+/// is asked for once <see cref="CollectAfterBytes"/> of them have been dropped, at most once per <see cref="MinCollectInterval"/>
+/// (what is dropped within the interval is collected when it ends).
 /// </summary>
 public sealed class ReceiveBufferPool : ArrayPool<byte>
 {
@@ -18,6 +19,8 @@ public sealed class ReceiveBufferPool : ArrayPool<byte>
     private long _droppedBytes;
     private long _lastCollectTicks;
     private long _outstandingBytes;
+    private int _collectScheduled;
+    private int _collections;
 
     /// <summary>Bytes of large buffers handed out and not yet returned (pixels being received or held by a message).</summary>
     public long OutstandingBytes => Interlocked.Read(ref _outstandingBytes);
@@ -39,10 +42,31 @@ public sealed class ReceiveBufferPool : ArrayPool<byte>
         }
         Interlocked.Add(ref _outstandingBytes, -array.Length);
         if (Interlocked.Add(ref _droppedBytes, array.Length) < CollectAfterBytes) return;
+        long wait = (long)MinCollectInterval.TotalMilliseconds - (Environment.TickCount64 - Interlocked.Read(ref _lastCollectTicks));
+        if (wait > 0)
+        {
+            // Too soon after the last collection: one is scheduled for when the interval ends, so buffers dropped together
+            // (several uploads cut at once) are not held until the next large buffer happens to be returned.
+            if (Interlocked.Exchange(ref _collectScheduled, 1) == 0)
+                _ = Task.Delay(TimeSpan.FromMilliseconds(wait + 50)).ContinueWith(_ =>
+                {
+                    Volatile.Write(ref _collectScheduled, 0);
+                    if (Interlocked.Read(ref _droppedBytes) >= CollectAfterBytes) Collect();
+                }, TaskScheduler.Default);
+            return;
+        }
+        Collect();
+    }
+
+    /// <summary>Full collections asked for so far (dropped large buffers given back to the system).</summary>
+    public int Collections => Volatile.Read(ref _collections);
+
+    private void Collect()
+    {
         long now = Environment.TickCount64, last = Interlocked.Read(ref _lastCollectTicks);
         if (now - last < MinCollectInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastCollectTicks, now, last) != last) return;
         Interlocked.Exchange(ref _droppedBytes, 0);
-        // Aggressive: compacts and gives the freed pages back to the operating system.
+        Interlocked.Increment(ref _collections);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 }

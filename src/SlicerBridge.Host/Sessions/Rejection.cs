@@ -32,6 +32,8 @@ public enum RejectionKind
     Busy,
     /// <summary>A query type the server does not serve.</summary>
     UnknownInstruction,
+    /// <summary>Undo past the oldest result the undo limits keep.</summary>
+    UndoLimitReached,
 }
 
 /// <summary>A refusal with its reason and the text the client sees; <see cref="ErrorName"/> is the STATUS error name.</summary>

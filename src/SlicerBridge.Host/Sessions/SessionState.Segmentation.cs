@@ -101,7 +101,7 @@ public sealed partial class SessionState
                 return Outcome<SegmentationDone>.Superseded($"Volume '{slot.Name}' was replaced while request {plan.RequestId} ran.");
             slot.ModelState = result.State;
             slot.ModelStateOwner = plan.Model;
-            slot.History.Push(new UndoEntry(result.Mask, ClonePoints(slot.PointsByDevice), result.State, plan.Model));
+            RecordUndo(slot, new UndoEntry(result.Mask, ClonePoints(slot.PointsByDevice), result.State, plan.Model, ++_undoSequence));
             slot.Output = plan.Output;
         }
         long voxels = 0;
@@ -117,6 +117,7 @@ public sealed partial class SessionState
             var resolved = Resolve(volume);
             if (!resolved.IsDone) return resolved.Forward<HistoryChange>();
             var slot = resolved.Value!;
+            if (UndoBeyondKept(slot) is { } refused) return refused;
             if (slot.History.Count > 0) slot.History.Pop();
             slot.PointsByDevice.Clear();
             byte[] mask;

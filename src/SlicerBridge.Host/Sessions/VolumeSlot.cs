@@ -24,7 +24,7 @@ public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry ge
     public string Output { get; set; } = OutputNames.ResultDeviceName(name);
 
     /// <summary>Previous results, newest on top; Undo pops one and re-sends the one below.</summary>
-    public Stack<UndoEntry> History { get; } = new();
+    public UndoHistory History { get; } = new();
 
     public IReadOnlyList<PromptPoint> AllPoints() => PointsByDevice.Values.SelectMany(p => p).ToList();
 
@@ -48,6 +48,3 @@ public sealed class VolumeSlot(string name, string contentKey, VolumeGeometry ge
         History.Clear();
     }
 }
-
-/// <summary>A result kept for Undo: the mask sent, the point set that produced it, the model state after it.</summary>
-public sealed record UndoEntry(byte[] Mask, Dictionary<string, List<PromptPoint>> Points, ModelState? State, string Model);

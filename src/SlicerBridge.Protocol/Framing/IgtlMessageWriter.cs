@@ -64,6 +64,17 @@ public static class IgtlMessageWriter
         finally { frame.Return(); }
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> when <paramref name="message"/> cannot be written (a field or the
+    /// metadata beyond what the format holds), as writing it would, but before anything is written. Cheap: the payload is not touched.
+    /// </summary>
+    public static void EnsureEncodable(IgtlMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        message.ValidateForWrite();
+        if (message.HeaderVersion == 2) EncodeMetadata(message, out _, out _);
+    }
+
     /// <summary>Payloads up to this size are copied into one buffer with the header; larger ones are written from where they lie.</summary>
     private const int CoalescedPayloadBytes = 64 * 1024;
 

@@ -29,4 +29,21 @@ public class ReceiveBufferPoolTests
         Assert.Equal(0, pool.OutstandingBytes);
         pool.Return(small);
     }
+
+    [Fact]
+    public async Task Large_buffers_dropped_together_are_collected_once_the_interval_ends_not_at_the_next_return()
+    {
+        var pool = new ReceiveBufferPool();
+        const int size = (int)(ReceiveBufferPool.CollectAfterBytes / 2) + 1; // two make a collection due; never written, so cheap
+        var buffers = Enumerable.Range(0, 4).Select(_ => pool.Rent(size)).ToList();
+        pool.Return(buffers[0]);
+        pool.Return(buffers[1]); // due: collected now
+        int first = pool.Collections;
+        Assert.True(first >= 1);
+        pool.Return(buffers[2]);
+        pool.Return(buffers[3]); // due again within the interval: before, these waited for the next return, which may never come
+        Assert.Equal(first, pool.Collections);
+        for (int i = 0; i < 100 && pool.Collections == first; i++) await Task.Delay(50);
+        Assert.Equal(first + 1, pool.Collections);
+    }
 }

@@ -31,6 +31,25 @@ internal static class RawImages
         return Reseal(bytes);
     }
 
+    /// <summary>
+    /// The header and image head of an int16 IMAGE of <paramref name="sx"/>×<paramref name="sy"/>×<paramref name="sz"/>
+    /// voxels, without its pixels: what a client that stalls in the pixels has sent (the CRC is never reached).
+    /// </summary>
+    public static byte[] HeadOfInt16(string name, ushort sx, ushort sy, ushort sz)
+    {
+        var image = new ImageMessage(name, IgtlScalarType.Int16, 1, 1, 1, 1, new byte[2]) { HeaderVersion = 1 };
+        image.SetIjkToRas(TestImages.Identity);
+        byte[] bytes = IgtlMessageWriter.ToArray(image)[..(Body + ImageHeadSize)];
+        foreach (int at in new[] { SizeOffset, SubSizeOffset })
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(Body + at), sx);
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(Body + at + 2), sy);
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(Body + at + 4), sz);
+        }
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(IgtlHeaderLayout.BodySizeOffset), ImageHeadSize + 2UL * sx * sy * sz);
+        return bytes;
+    }
+
     private static byte[] Reseal(byte[] bytes)
     {
         BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(IgtlHeaderLayout.CrcOffset), IgtlCrc.Compute(bytes.AsSpan(Body)));

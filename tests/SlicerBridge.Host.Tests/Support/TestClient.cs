@@ -25,9 +25,11 @@ internal sealed class TestClient : IAsyncDisposable
         HeaderVersion = headerVersion;
     }
 
-    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, ushort headerVersion)
+    /// <param name="localAddress">The client's own address (e.g. 127.0.0.2, another loopback address), or the system's choice.</param>
+    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, ushort headerVersion, IPAddress? localAddress = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var tcp = localAddress is null ? new TcpClient() : new TcpClient(new IPEndPoint(localAddress, 0));
+        tcp.NoDelay = true;
         await tcp.ConnectAsync(endPoint);
         return new TestClient(tcp, headerVersion);
     }
