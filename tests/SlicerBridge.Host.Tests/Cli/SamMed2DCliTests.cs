@@ -15,7 +15,7 @@ public sealed class SamMed2DCliTests : IDisposable
     private readonly string _checkpoint;
 
     public SamMed2DCliTests() =>
-        _checkpoint = ModelOnlyCheckpoint.Write(SharedFixtures.SamMed2DTiny("checkpoint.pth"), Path.Combine(_folder, "checkpoint.pth"));
+        _checkpoint = SharedFixtures.SamMed2DTiny("checkpoint.pth");
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
