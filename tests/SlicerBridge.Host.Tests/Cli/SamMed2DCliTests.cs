@@ -3,7 +3,6 @@ using SlicerBridge.Host.Tests.Support;
 using SlicerBridge.Inference.IO;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.SamMed2D;
-using SlicerBridge.Inference.Tests.SamMed2D;
 using SlicerBridge.Inference.Volumes;
 
 namespace SlicerBridge.Host.Tests.Cli;

@@ -1,5 +1,4 @@
 using SlicerBridge.Host.Tests.Support;
-using SlicerBridge.Inference.Tests.SamMed2D;
 using SlicerBridge.Inference.Models.SamMed2D;
 using SlicerBridge.Protocol;
 

@@ -7,7 +7,6 @@ using SlicerBridge.Host.Streaming;
 using SlicerBridge.Host.Tests.Support;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.SamMed2D;
-using SlicerBridge.Inference.Tests.SamMed2D;
 using SlicerBridge.Inference.Volumes;
 using SlicerBridge.Protocol;
 
