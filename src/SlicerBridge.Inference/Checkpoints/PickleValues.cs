@@ -60,3 +60,13 @@ internal sealed record PickleStorage(string Key, CheckpointDType DType, long Ele
 
 /// <summary>A tensor as <c>_rebuild_tensor_v2</c> describes it (shape and stride as the pickle gives them; checked by the reader).</summary>
 internal sealed record PickleTensor(PickleStorage Storage, long StorageOffset, long[] Shape, long[] Stride);
+
+/// <summary>
+/// An instance of a placeholder class (a pickled optimizer): it holds nothing, its BUILD state is discarded, and it is
+/// neither a dict nor a tensor, so the state-dict walk passes over it.
+/// </summary>
+internal sealed class PickleOpaque(PickleGlobal type)
+{
+    public PickleGlobal Type { get; } = type;
+    public override string ToString() => "<" + Type.FullName + " object>";
+}

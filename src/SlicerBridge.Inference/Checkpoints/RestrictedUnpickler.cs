@@ -5,8 +5,9 @@ namespace SlicerBridge.Inference.Checkpoints;
 
 /// <summary>
 /// A pickle reader (protocols 2–5) that understands only what a PyTorch state dict needs: containers, numbers,
-/// strings, <c>collections.OrderedDict</c>, tensor rebuilding and typed storages. Any other global is rejected
-/// with its name; nothing is ever executed. Work and memory are bounded by the pickle's length and
+/// strings, <c>collections.OrderedDict</c>, tensor rebuilding and typed storages, plus the few globals of a training
+/// optimizer pickled beside the model (SAM-Med2D's <c>{'model': ..., 'optimizer': Adam}</c>), which become inert
+/// placeholders (<see cref="OptimizerPlaceholders"/>). Any other global is rejected with its name; nothing is ever executed. Work and memory are bounded by the pickle's length and
 /// <see cref="CheckpointLimits.MaxPickleValues"/>; every length read from the data is checked against what is left.
 /// </summary>
 internal sealed class RestrictedUnpickler
@@ -18,6 +19,18 @@ internal sealed class RestrictedUnpickler
         "torch._utils._rebuild_parameter",
         "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.BFloat16Storage",
         "torch.LongStorage", "torch.IntStorage", "torch.ByteStorage", "torch.BoolStorage",
+    ];
+
+    /// <summary>
+    /// Globals accepted only as inert stand-ins: calling <c>Adam</c> yields a <see cref="PickleOpaque"/> whose BUILD
+    /// state is dropped; <c>defaultdict(factory)</c> and <c>dict()</c> yield an empty dict for the SETITEMs that follow.
+    /// Nothing under them is a model tensor unless the file puts it under the state dict.
+    /// </summary>
+    private static readonly HashSet<string> OptimizerPlaceholders =
+    [
+        "torch.optim.adam.Adam",
+        "collections.defaultdict",
+        "__builtin__.dict", "builtins.dict",
     ];
 
     private const int MaxGlobalNameLength = 256;
@@ -73,7 +86,7 @@ internal sealed class RestrictedUnpickler
                 case 0x93: { var name = Pop(); var module = Pop(); Push(Global(AsString(module), AsString(name))); break; } // STACK_GLOBAL
                 case (byte)'R': { var args = AsTuple(Pop()); Push(Reduce(Pop(), args)); break; }   // REDUCE
                 case 0x81: { var args = AsTuple(Pop()); Push(Reduce(Pop(), args)); break; }        // NEWOBJ
-                case (byte)'b': Pop(); break;                                  // BUILD: state (OrderedDict _metadata, hooks) is not needed
+                case (byte)'b': Pop(); Peek(); break;                          // BUILD: state (OrderedDict _metadata, hooks, an optimizer's fields) is not needed
                 case (byte)'Q': Push(PersistentLoad(Pop())); break;            // BINPERSID
                 case (byte)'q': Memoize(ReadByte()); break;                    // BINPUT
                 case (byte)'r': Memoize(ReadU32()); break;                     // LONG_BINPUT
@@ -101,8 +114,8 @@ internal sealed class RestrictedUnpickler
     private PickleGlobal Global(string module, string name)
     {
         var global = new PickleGlobal(module, name);
-        if (!AllowedGlobals.Contains(global.FullName))
-            throw new CheckpointException($"{_source}: the pickle references '{Text.Clip(global.FullName)}', which a state dict never needs; refusing to load it (only tensors, storages and OrderedDict are allowed).");
+        if (!AllowedGlobals.Contains(global.FullName) && !OptimizerPlaceholders.Contains(global.FullName))
+            throw new CheckpointException($"{_source}: the pickle references '{Text.Clip(global.FullName)}', which a state dict never needs; refusing to load it (only tensors, storages, OrderedDict and an Adam optimizer's placeholders are allowed).");
         return global;
     }
 
@@ -118,6 +131,13 @@ internal sealed class RestrictedUnpickler
                 return new PickleTensor(storage, AsLong(args[1]), AsTuple(args[2]).Select(AsLong).ToArray(), AsTuple(args[3]).Select(AsLong).ToArray());
             case "torch._utils._rebuild_parameter":
                 return args.Length > 0 && args[0] is PickleTensor t ? t : throw Corrupt("_rebuild_parameter without a tensor");
+            case "torch.optim.adam.Adam":
+                return new PickleOpaque(g);
+            case "collections.defaultdict":
+                // defaultdict.__reduce__ gives (factory,); the factory is never called, so it only has to be a global or None.
+                return args.Length == 0 || args.Length == 1 && args[0] is null or PickleGlobal ? new PickleDict() : throw Corrupt("defaultdict with arguments other than a factory");
+            case "__builtin__.dict" or "builtins.dict":
+                return args.Length == 0 ? new PickleDict() : throw Corrupt("dict called with arguments");
             default:
                 throw new CheckpointException($"{_source}: '{Text.Clip(g.FullName)}' cannot be called while loading a state dict.");
         }

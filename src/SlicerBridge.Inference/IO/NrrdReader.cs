@@ -4,10 +4,14 @@ using SlicerBridge.Inference.Volumes;
 namespace SlicerBridge.Inference.IO;
 
 /// <summary>
-/// Reads 3-D scalar NRRD volumes: attached (.nrrd) or detached (.nhdr + "data file"), raw or gzip encoding,
-/// either endianness. Geometry from "space", "space directions" and "space origin" converted to RAS
+/// Reads 3-D scalar NRRD volumes and 2-D images: attached (.nrrd) or detached (.nhdr + "data file"), raw or gzip
+/// encoding, either endianness. Geometry from "space", "space directions" and "space origin" converted to RAS
 /// (an LPS space negates x and y); without a space, "spacings" on the index axes and origin 0.
 /// </summary>
+/// <remarks>
+/// A 2-D image (<c>dimension: 2</c>) is a one-slice volume (K = 1); its third axis is completed as the unit normal
+/// of the two in-plane directions (right-handed: column I × column J, spacing 1), as a 2-D NIfTI's quaternion gives.
+/// </remarks>
 public static class NrrdReader
 {
     public static Volume Read(string path, VolumeReadLimits? limits = null)
@@ -78,9 +82,9 @@ public static class NrrdReader
         int dimension = ParseInt(header.Required("dimension", name), "dimension", name);
         string sizesText = header.Required("sizes", name);
         string[] sizeText = sizesText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (dimension != 3 || sizeText.Length != 3)
-            throw new VolumeFormatException($"'{name}' has dimension {dimension} (sizes '{Text.Clip(sizesText)}'); only 3-D scalar volumes are supported (no 4-D, no multi-component).");
-        int[] sizes = sizeText.Select(s => ParseInt(s, "sizes", name)).ToArray();
+        if (dimension is not (2 or 3) || sizeText.Length != dimension)
+            throw new VolumeFormatException($"'{name}' has dimension {dimension} (sizes '{Text.Clip(sizesText)}'); only 2-D images and 3-D scalar volumes are supported (no 4-D, no multi-component).");
+        int[] sizes = [.. sizeText.Select(s => ParseInt(s, "sizes", name)), .. dimension == 2 ? [1] : Array.Empty<int>()];
         if (sizes.Any(s => s < 1)) throw new VolumeFormatException($"'{name}': sizes '{Text.Clip(sizesText)}' must be positive.");
         VolumeStreams.CheckVoxelCount((long)sizes[0] * sizes[1] * sizes[2], string.Join("x", sizes), limits, name);
         VoxelType type = NrrdHeader.ParseType(header.Required("type", name), name);
@@ -101,7 +105,7 @@ public static class NrrdReader
 
         string endian = (header["endian"] ?? "little").ToLowerInvariant();
         if (endian is not ("little" or "big")) throw new VolumeFormatException($"'{name}': endian '{Text.Clip(endian)}' must be little or big.");
-        return new DataLayout(Geometry(header, sizes, name), type, endian == "big", gzip, skip);
+        return new DataLayout(Geometry(header, sizes, dimension, name), type, endian == "big", gzip, skip);
     }
 
     /// <summary>Reads the voxels from <paramref name="data"/> (positioned at the data): never more than the layout declares.</summary>
@@ -131,7 +135,7 @@ public static class NrrdReader
         }
     }
 
-    private static VolumeGeometry Geometry(NrrdHeader header, int[] sizes, string name)
+    private static VolumeGeometry Geometry(NrrdHeader header, int[] sizes, int dimension, string name)
     {
         try
         {
@@ -140,13 +144,13 @@ public static class NrrdReader
                 Vec3 flip = NrrdHeader.SpaceToRas(space, name);
                 string directionsText = header.Required("space directions", name);
                 string[] parts = directionsText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length != 3 || parts.Any(p => p == "none"))
-                    throw new VolumeFormatException($"'{name}': space directions '{Text.Clip(directionsText)}' must give 3 vectors (multi-component data is not supported).");
+                if (parts.Length != dimension || parts.Any(p => p == "none"))
+                    throw new VolumeFormatException($"'{name}': space directions '{Text.Clip(directionsText)}' must give {dimension} vectors (multi-component data is not supported).");
                 Vec3 ToRas(Vec3 v) => new(v.X * flip.X, v.Y * flip.Y, v.Z * flip.Z);
                 Vec3 origin = header["space origin"] is { } o ? ToRas(NrrdHeader.ParseVector(o, name)) : new Vec3(0, 0, 0);
-                return new VolumeGeometry(sizes[0], sizes[1], sizes[2],
-                    ToRas(NrrdHeader.ParseVector(parts[0], name)), ToRas(NrrdHeader.ParseVector(parts[1], name)),
-                    ToRas(NrrdHeader.ParseVector(parts[2], name)), origin);
+                Vec3 columnI = ToRas(NrrdHeader.ParseVector(parts[0], name)), columnJ = ToRas(NrrdHeader.ParseVector(parts[1], name));
+                Vec3 columnK = dimension == 3 ? ToRas(NrrdHeader.ParseVector(parts[2], name)) : UnitNormal(columnI, columnJ, directionsText, name);
+                return new VolumeGeometry(sizes[0], sizes[1], sizes[2], columnI, columnJ, columnK, origin);
             }
             var spacing = new Vec3(1, 1, 1);
             if (header["spacings"] is { } spacings)
@@ -154,8 +158,8 @@ public static class NrrdReader
                 double[] s = spacings.Split(' ', StringSplitOptions.RemoveEmptyEntries)
                     .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v != 0 ? Math.Abs(v) : 1)
                     .ToArray();
-                if (s.Length != 3) throw new VolumeFormatException($"'{name}': spacings '{Text.Clip(spacings)}' must have 3 values.");
-                spacing = new Vec3(s[0], s[1], s[2]);
+                if (s.Length != dimension) throw new VolumeFormatException($"'{name}': spacings '{Text.Clip(spacings)}' must have {dimension} values.");
+                spacing = new Vec3(s[0], s[1], dimension == 3 ? s[2] : 1);
             }
             return VolumeGeometry.AxisAligned(sizes[0], sizes[1], sizes[2], spacing, new Vec3(0, 0, 0));
         }
@@ -163,6 +167,16 @@ public static class NrrdReader
         {
             throw new VolumeFormatException($"'{name}' has an invalid geometry: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The third axis of a 2-D image: unit length, normal to its plane, right-handed.</summary>
+    private static Vec3 UnitNormal(Vec3 columnI, Vec3 columnJ, string directionsText, string name)
+    {
+        Vec3 normal = columnI.Cross(columnJ);
+        double length = normal.Length;
+        if (!(length > 0) || !double.IsFinite(length))
+            throw new VolumeFormatException($"'{name}': space directions '{Text.Clip(directionsText)}' do not span a plane.");
+        return normal * (1 / length);
     }
 
     private static int ParseInt(string text, string field, string name) =>

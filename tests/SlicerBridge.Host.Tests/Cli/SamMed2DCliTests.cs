@@ -3,19 +3,18 @@ using SlicerBridge.Host.Tests.Support;
 using SlicerBridge.Inference.IO;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.SamMed2D;
-using SlicerBridge.Inference.Tests.SamMed2D;
 using SlicerBridge.Inference.Volumes;
 
 namespace SlicerBridge.Host.Tests.Cli;
 
-/// <summary><c>segment --model sam-med2d</c> on a 2-D NIfTI (dim[0] = 2): points or an ROI in RAS, a one-slice mask on the image's grid.</summary>
+/// <summary><c>segment --model sam-med2d</c> on a 2-D NIfTI (dim[0] = 2) or NRRD (dimension: 2): points or an ROI in RAS, a one-slice mask on the image's grid.</summary>
 public sealed class SamMed2DCliTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("sb-sam2d-cli-").FullName;
     private readonly string _checkpoint;
 
     public SamMed2DCliTests() =>
-        _checkpoint = ModelOnlyCheckpoint.Write(SharedFixtures.SamMed2DTiny("checkpoint.pth"), Path.Combine(_folder, "checkpoint.pth"));
+        _checkpoint = SharedFixtures.SamMed2DTiny("checkpoint.pth");
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
@@ -71,6 +70,37 @@ public sealed class SamMed2DCliTests : IDisposable
             Roi: $"{Ras(corner1)},{Ras(corner2)}", Device: "cpu"), [new SamMed2DModelFactory()], TextWriter.Null, stderr, default);
         Assert.True(code == 0, stderr.ToString());
         Assert.Contains(VolumeFile.Read(output).Voxels, v => v != 0);
+    }
+
+    [Fact]
+    public async Task A_two_dimensional_nrrd_gives_the_same_mask_as_the_nifti()
+    {
+        var (nifti, g) = WriteSlice();
+        var image = VolumeFile.Read(nifti);
+        // The same pixels as a 2-D NRRD in Slicer's LPS, written by hand: uchar, two space directions.
+        static string Lps(Vec3 v) => FormattableString.Invariant($"({-v.X:R},{-v.Y:R},{v.Z:R})");
+        string nrrd = Path.Combine(_folder, "slice.nrrd");
+        string header = $"NRRD0004\ntype: uchar\ndimension: 2\nspace: left-posterior-superior\nsizes: {g.SizeI} {g.SizeJ}\n" +
+            $"space directions: {Lps(g.ColumnI)} {Lps(g.ColumnJ)}\nkinds: domain domain\nencoding: raw\nspace origin: {Lps(g.Origin)}\n\n";
+        File.WriteAllBytes(nrrd, [.. System.Text.Encoding.ASCII.GetBytes(header), .. image.Voxels.Select(v => (byte)v)]);
+
+        var click = Ras(g.IjkToRasPoint(new Vec3(113, 125, 0)));
+        var masks = new List<Volume>();
+        foreach (var input in new[] { nifti, nrrd })
+        {
+            string output = Path.Combine(_folder, Path.GetFileNameWithoutExtension(input) + "-mask.nrrd");
+            var stderr = new StringWriter();
+            int code = await SegmentCommand.RunAsync(new SegmentArguments(input, output, [click], "sam-med2d",
+                _checkpoint, SharedFixtures.SamMed2DTiny("fixture.json"), Device: "cpu"), [new SamMed2DModelFactory()], TextWriter.Null, stderr, default);
+            Assert.True(code == 0, stderr.ToString());
+            masks.Add(VolumeFile.Read(output));
+        }
+        Assert.Equal(1, masks[1].Geometry.SizeK);
+        for (int i = 0; i < 12; i++)
+            if (i % 4 != 2) Assert.Equal(masks[0].Geometry.IjkToRas[i], masks[1].Geometry.IjkToRas[i], 6); // all but column K
+        Assert.Equal(1.0, masks[1].Geometry.ColumnK.Length, 9);
+        Assert.InRange(masks[1].Voxels.Count(v => v != 0), 1000, masks[1].Voxels.Length - 1000);
+        Assert.Equal(masks[0].Voxels, masks[1].Voxels);
     }
 
     [Fact]

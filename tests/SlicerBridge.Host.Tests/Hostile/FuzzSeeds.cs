@@ -31,6 +31,13 @@ internal static class FuzzSeeds
             new TestZipEntry("archive/data/1", Floats(7, 8, 9, 10), Deflate: true),
             new TestZipEntry("archive/version", "3\n"u8.ToArray())]);
         byte[] torch = Torch(pickle);
+        // SAM-Med2D's released layout: {'model': ..., 'optimizer': Adam() BUILT with {'state': defaultdict(dict) {...}}}.
+        var trained = new PickleOps().EmptyDict().Str("model").EmptyDict()
+            .Str("a.weight").Tensor("0", 6, [2, 3], [3, 1]).SetItem().SetItem()
+            .Str("optimizer").Global("torch.optim.adam", "Adam").Op((byte)')', 0x81).EmptyDict()
+            .Str("state").Global("collections", "defaultdict").Global("__builtin__", "dict").Op(0x85).Reduce()
+            .Tensor("0", 6, [2, 3], [3, 1]).Global("builtins", "dict").Op((byte)')').Reduce().Str("exp_avg").Tensor("1", 4, [4], [1]).SetItem().SetItem()
+            .SetItem().Op((byte)'b').SetItem().Stop();
         byte[] safetensors = Safetensors("""{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[24,32]}}""", 32);
         string nrrdHeader = "NRRD0004\ntype: short\ndimension: 3\nsizes: 6 5 4\nspace: left-posterior-superior\n" +
             "space directions: (-0.8,0,0) (0,-1,0) (0,0,2.5)\nspace origin: (3,-4,5)\nendian: little\n";
@@ -39,6 +46,7 @@ internal static class FuzzSeeds
         [
             new("checkpoint", "m.pth", torch, ReadCheckpoint, typeof(CheckpointException)),
             new("pickle", "p.pth", pickle, ReadCheckpoint, typeof(CheckpointException), Torch),
+            new("pickle", "trained.pth", trained, ReadCheckpoint, typeof(CheckpointException), Torch),
             new("checkpoint", "tiny.pth", File.ReadAllBytes(Support.SharedFixtures.SamMed3DTiny("checkpoint.pth")), ReadCheckpoint, typeof(CheckpointException)),
             new("safetensors", "m.safetensors", safetensors, ReadCheckpoint, typeof(CheckpointException)),
             new("nifti", "v.nii", Written("v.nii", volume), ReadVolume, typeof(VolumeFormatException)),
@@ -46,6 +54,8 @@ internal static class FuzzSeeds
             new("nifti", "inner.nii.gz", Written("inner.nii", volume), ReadVolume, typeof(VolumeFormatException), b => GzipBomb.Gzip(b)),
             new("nrrd", "v.nrrd", Written("v.nrrd", volume), ReadVolume, typeof(VolumeFormatException)),
             new("nrrd", "raw.nrrd", [.. Encoding.ASCII.GetBytes(nrrdHeader + "encoding: raw\n\n"), .. raw], ReadVolume, typeof(VolumeFormatException)),
+            new("nrrd", "slice.nrrd", [.. Encoding.ASCII.GetBytes("NRRD0004\ntype: short\ndimension: 2\nsizes: 6 5\nspace: left-posterior-superior\n" +
+                "space directions: (-0.8,0.1,0) (0,-1,0.2)\nspace origin: (3,-4,5)\nendian: little\nencoding: raw\n\n"), .. raw[..60]], ReadVolume, typeof(VolumeFormatException)),
             new("nrrd", "d.nhdr", Encoding.ASCII.GetBytes(nrrdHeader + "encoding: raw\ndata file: d.raw\n"), ReadVolume, typeof(VolumeFormatException)),
             new("npy", "a.npy", File.ReadAllBytes(Support.SharedFixtures.SamMed3DTiny("click1_sparse.npy")), ReadNpy, typeof(NpyFormatException)),
         ];

@@ -30,6 +30,23 @@ internal static class PickleAttacks
         new("pickle", "five-million-values", dir => Checkpoint(dir, ManyLists(5_000_000)), "more than 4000000 values", RssBudgetMb: 400, SecondsBudget: 30),
         new("pickle", "forbidden-global", dir => Checkpoint(dir,
             new PickleOps().Global("os", "system").Mark().Str("echo pwned").Tuple().Reduce().Stop()), "'os.system'"),
+        // The optimizer placeholders (SAM-Med2D's pickled Adam) are inert: the Adam object cannot be called again...
+        new("pickle", "optimizer-object-called", dir => Checkpoint(dir, new PickleOps().EmptyDict().Str("optimizer")
+            .Global("torch.optim.adam", "Adam").Op((byte)')', 0x81).Mark().Str("echo pwned").Tuple().Reduce().SetItem().Stop()), "REDUCE of a non-callable"),
+        // ...defaultdict takes nothing but a factory global...
+        new("pickle", "defaultdict-given-a-mapping", dir => Checkpoint(dir, new PickleOps().EmptyDict().Str("optimizer")
+            .Global("collections", "defaultdict").Global("builtins", "dict").EmptyDict().Op(0x86).Reduce().SetItem().Stop()), "defaultdict with arguments other than a factory"),
+        // ...and they open the door to nothing else.
+        new("pickle", "foreign-global-beside-adam", dir => Checkpoint(dir, Adam(new PickleOps().EmptyDict().Str("optimizer"), new PickleOps().EmptyDict())
+            .SetItem().Str("hook").Global("os", "system").Mark().Str("echo pwned").Tuple().Reduce().SetItem().Stop()), "'os.system'"),
+        // 200,000 nested defaultdicts under the model: bounded like plain dicts.
+        new("pickle", "defaultdicts-nested-200k-deep", dir => Checkpoint(dir, NestedDefaultDicts(new PickleOps().EmptyDict().Str("model"), 200_000).SetItem().Stop()),
+            "nested more than 64 deep", RssBudgetMb: 256, SecondsBudget: 30),
+        // The same nesting as the optimizer's state: built iteratively, never walked, the model's tensor read.
+        new("pickle", "defaultdicts-nested-200k-deep-in-optimizer", dir => ["read-checkpoint", HostileCorpus.Write(dir, "trained.pth", PickleOps.Archive(
+            Adam(new PickleOps().EmptyDict().Str("model").EmptyDict().Str("w").Tensor("0", 2, [2], [1]).SetItem().SetItem().Str("optimizer"),
+                 NestedDefaultDicts(new PickleOps().EmptyDict().Str("state"), 200_000).SetItem()).SetItem().Stop(), ("0", new[] { 1f, 2f })))],
+            "1 tensors", RssBudgetMb: 256, SecondsBudget: 30, ExpectSuccess: true),
     ];
 
     /// <summary>A torch archive around <paramref name="pickle"/>, loaded by <c>segment --model sam-med3d</c> (the server's loading path).</summary>
@@ -46,6 +63,19 @@ internal static class PickleAttacks
         for (int i = 0; i < depth; i++) p.SetItem();
         return p.Stop();
     }
+
+    /// <summary>Appends <c>defaultdict(dict)</c> nested <paramref name="depth"/> deep under key 'a' (the value, not yet set into its parent).</summary>
+    private static PickleOps NestedDefaultDicts(PickleOps p, int depth)
+    {
+        p.Global("collections", "defaultdict").Put(0).Global("__builtin__", "dict").Put(1).Op(0x85).Reduce();
+        for (int i = 1; i < depth; i++) p.Str("a").Get(0).Get(1).Op(0x85).Reduce();
+        for (int i = 1; i < depth; i++) p.SetItem();
+        return p;
+    }
+
+    /// <summary>Appends <c>torch.optim.adam.Adam()</c> (NEWOBJ) and its BUILD with <paramref name="state"/> (a dict, pushed by the caller's ops).</summary>
+    private static PickleOps Adam(PickleOps p, PickleOps state) =>
+        p.Global("torch.optim.adam", "Adam").Op((byte)')', 0x81).Append(state).Op((byte)'b');
 
     private static byte[] Laughs(int levels)
     {

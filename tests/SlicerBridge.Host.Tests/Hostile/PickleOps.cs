@@ -56,6 +56,13 @@ internal sealed class PickleOps
         return Tuple().Reduce();
     }
 
+    /// <summary>Appends the opcodes of <paramref name="other"/> (without its PROTO header).</summary>
+    public PickleOps Append(PickleOps other)
+    {
+        _s.Write(other._s.GetBuffer().AsSpan(2, (int)other._s.Length - 2));
+        return this;
+    }
+
     public byte[] Stop() { Op((byte)'.'); return _s.ToArray(); }
 
     /// <summary>A torch-style archive: <c>archive/data.pkl</c> and float32 storages <c>archive/data/KEY</c>.</summary>

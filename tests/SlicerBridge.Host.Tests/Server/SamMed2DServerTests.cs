@@ -1,5 +1,4 @@
 using SlicerBridge.Host.Tests.Support;
-using SlicerBridge.Inference.Tests.SamMed2D;
 using SlicerBridge.Inference.Models.SamMed2D;
 using SlicerBridge.Protocol;
 
@@ -9,16 +8,12 @@ namespace SlicerBridge.Host.Tests.Server;
 /// SAM-Med2D through the server with no session changes: an IMAGE with one slice is a 2-D image, a POINT on its plane
 /// prompts it, and the reply is a one-slice labelmap with the image's geometry.
 /// </summary>
-public sealed class SamMed2DServerTests : IDisposable
+public sealed class SamMed2DServerTests
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("sb-sam2d-server-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
     [Fact]
     public async Task A_one_slice_image_and_a_point_on_it_give_a_one_slice_labelmap()
     {
-        string checkpoint = ModelOnlyCheckpoint.Write(SharedFixtures.SamMed2DTiny("checkpoint.pth"), Path.Combine(_folder, "checkpoint.pth"));
+        string checkpoint = SharedFixtures.SamMed2DTiny("checkpoint.pth");
         await using var server = await BridgeTestServer.StartAsync(new Dictionary<string, string?>
         {
             ["Models:List:2:Name"] = "sam2d", ["Models:List:2:Kind"] = "sam-med2d",

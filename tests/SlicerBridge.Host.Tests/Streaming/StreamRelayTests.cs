@@ -7,7 +7,6 @@ using SlicerBridge.Host.Streaming;
 using SlicerBridge.Host.Tests.Support;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Models.SamMed2D;
-using SlicerBridge.Inference.Tests.SamMed2D;
 using SlicerBridge.Inference.Volumes;
 using SlicerBridge.Protocol;
 
@@ -21,14 +20,13 @@ namespace SlicerBridge.Host.Tests.Streaming;
 public sealed class StreamRelayTests : IAsyncDisposable
 {
     private static readonly double[] Oblique = BuildOblique();
-    private readonly string _folder = Directory.CreateTempSubdirectory("sb-relay-").FullName;
     private readonly ModelRegistry _models;
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly (byte[] Grey, int Height, int Width) _ct;
 
     public StreamRelayTests()
     {
-        string checkpoint = ModelOnlyCheckpoint.Write(SharedFixtures.SamMed2DTiny("checkpoint.pth"), Path.Combine(_folder, "checkpoint.pth"));
+        string checkpoint = SharedFixtures.SamMed2DTiny("checkpoint.pth");
         _models = new ModelRegistry([new SamMed2DModelFactory()],
             [new ModelSpec("sam-med2d", "sam-med2d", checkpoint, SharedFixtures.SamMed2DTiny("fixture.json"), "cpu")], long.MaxValue);
         var (hwc, h, w) = SamMed2DRunPlan.ReadImage(SharedFixtures.SamMed2DTiny("ct_image_u8.npy"));
@@ -202,7 +200,6 @@ public sealed class StreamRelayTests : IAsyncDisposable
     {
         foreach (var d in _owned) await d.DisposeAsync();
         _models.Dispose();
-        Directory.Delete(_folder, recursive: true);
     }
 
     /// <summary>A client that keeps copies of what it receives; after <see cref="Disconnect"/> its sends fail like a closed socket.</summary>

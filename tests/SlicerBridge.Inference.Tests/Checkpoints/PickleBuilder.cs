@@ -23,12 +23,18 @@ internal sealed class PickleBuilder
     public PickleBuilder EmptyDict() => Op((byte)'}');
     public PickleBuilder SetItem() => Op((byte)'s');
     public PickleBuilder Reduce() => Op((byte)'R');
+    public PickleBuilder NewObj() => Op(0x81);
+    public PickleBuilder Build() => Op((byte)'b');
+    public PickleBuilder EmptyTuple() => Op((byte)')');
 
     /// <summary>Pushes a float tensor of <paramref name="shape"/> over storage <paramref name="key"/> of <paramref name="storageNumel"/> elements.</summary>
-    public PickleBuilder Tensor(string key, byte storageNumel, params byte[] shape)
+    public PickleBuilder Tensor(string key, byte storageNumel, params byte[] shape) => TensorOn("cpu", key, storageNumel, shape);
+
+    /// <summary>As <see cref="Tensor"/>, with the storage saved from <paramref name="location"/> (e.g. <c>cuda:0</c>).</summary>
+    public PickleBuilder TensorOn(string location, string key, byte storageNumel, params byte[] shape)
     {
         Global("torch._utils", "_rebuild_tensor_v2").Mark();
-        Mark().Str("storage").Global("torch", "FloatStorage").Str(key).Str("cpu").Int(storageNumel).Tuple().Op((byte)'Q');
+        Mark().Str("storage").Global("torch", "FloatStorage").Str(key).Str(location).Int(storageNumel).Tuple().Op((byte)'Q');
         Int(0);
         Mark(); foreach (var d in shape) Int(d); Tuple();
         Mark(); for (int i = 0; i < shape.Length; i++) Int((byte)shape.Skip(i + 1).Aggregate(1, (a, b) => a * b)); Tuple();
