@@ -168,17 +168,7 @@ public sealed class CtSam3DNetwork : IDisposable
 
         public void Execute(CancellationToken cancellationToken)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var options = new RunOptions();
-            using (cancellationToken.Register(() => options.Terminate = true))
-            {
-                try { session.RunWithBinding(options, _binding); }
-                catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw new OperationCanceledException(cancellationToken);
-                }
-            }
-            _binding.SynchronizeBoundOutputs();
+            BoundRun.Run(session, _binding, cancellationToken);
         }
 
         public void Dispose()

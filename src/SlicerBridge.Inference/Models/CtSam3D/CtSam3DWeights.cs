@@ -14,17 +14,7 @@ public static class CtSam3DWeights
     /// <summary>The weights in a new temporary weights file (deleted with the set); <c>HasCrossPatch</c> says whether the CPP UNet came too.</summary>
     public static (WeightSet Weights, bool HasCrossPatch) Load(ICheckpoint checkpoint, CtSam3DConfig config)
     {
-        var weights = new WeightSet();
-        try
-        {
-            bool cpp = ReadInto(checkpoint, config, weights);
-            return (weights, cpp);
-        }
-        catch
-        {
-            weights.Dispose();
-            throw;
-        }
+        return CheckpointWeights.Load(w => ReadInto(checkpoint, config, w));
     }
 
     /// <summary>Checks the checkpoint against the configuration, then appends its float tensors one at a time.</summary>
@@ -42,16 +32,8 @@ public static class CtSam3DWeights
             throw new CheckpointException($"{checkpoint.Source} has {unknown.Count} tensor(s) this CT-SAM3D configuration does not have " +
                 $"(another variant, e.g. restv2_small with 12 stage-3 blocks?): {string.Join(", ", unknown.Take(8))}{(unknown.Count > 8 ? ", …" : "")}.");
 
-        float[] buffer = [];
-        foreach (var (name, shape) in expected)
-        {
-            if (CtSam3DCheckpointLayout.IsCounter(name) || name == CtSam3DCheckpointLayout.UnusedPositionalMatrix) continue;
-            long count = shape.Aggregate(1L, (a, b) => a * b);
-            if (buffer.Length < count) buffer = new float[count];
-            var values = buffer.AsSpan(0, (int)count);
-            checkpoint.ReadFloat32(name, values);
-            weights.Add(name, values, shape.Select(d => (long)d).ToArray());
-        }
+        CheckpointWeights.Append(checkpoint,
+            expected.Where(e => !CtSam3DCheckpointLayout.IsCounter(e.Name) && e.Name != CtSam3DCheckpointLayout.UnusedPositionalMatrix), weights);
         return hasCrossPatch;
     }
 }

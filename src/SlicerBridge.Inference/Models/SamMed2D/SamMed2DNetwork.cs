@@ -64,7 +64,7 @@ public sealed class SamMed2DNetwork : ISamMed2DNetwork
         using var binding = _encoder.CreateIoBinding();
         binding.BindInput(SamMed2DGraphs.Image, inputValue);
         binding.BindOutput(SamMed2DGraphs.Embedding, output);
-        Run(_encoder, binding, cancellationToken);
+        BoundRun.Run(_encoder, binding, cancellationToken);
         return embedding;
     }
 
@@ -113,31 +113,13 @@ public sealed class SamMed2DNetwork : ISamMed2DNetwork
                 binding.BindOutput(SamMed2DGraphs.DenseEmbeddings, Over(dense = new float[c * g * g], 1, c, g, g));
                 binding.BindOutput(SamMed2DGraphs.DensePe, Over(densePe = new float[c * g * g], 1, c, g, g));
             }
-            Run(_decoder, binding, cancellationToken);
+            BoundRun.Run(_decoder, binding, cancellationToken);
             return new SamMed2DDecoderOutput { LowResLogits = logits, Iou = iou, SparseEmbedding = sparse, DenseEmbedding = dense, DensePe = densePe };
         }
         finally
         {
             foreach (var v in owned) v.Dispose();
         }
-    }
-
-    private static void Run(InferenceSession session, OrtIoBinding binding, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        using var options = new RunOptions();
-        using (cancellationToken.Register(() => options.Terminate = true))
-        {
-            try
-            {
-                session.RunWithBinding(options, binding);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
-        binding.SynchronizeBoundOutputs();
     }
 
     public void Dispose()

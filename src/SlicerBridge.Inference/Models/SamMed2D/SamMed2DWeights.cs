@@ -10,33 +10,13 @@ namespace SlicerBridge.Inference.Models.SamMed2D;
 /// </summary>
 public static class SamMed2DWeights
 {
-    public static WeightSet Load(ICheckpoint checkpoint, SamMed2DConfig config)
-    {
-        var weights = new WeightSet();
-        try
-        {
-            ReadInto(checkpoint, config, weights);
-            return weights;
-        }
-        catch
-        {
-            weights.Dispose();
-            throw;
-        }
-    }
+    public static WeightSet Load(ICheckpoint checkpoint, SamMed2DConfig config) =>
+        CheckpointWeights.Load(w => { ReadInto(checkpoint, config, w); return true; }).Weights;
 
     public static void ReadInto(ICheckpoint checkpoint, SamMed2DConfig config, WeightSet weights)
     {
         var expected = SamMed2DCheckpointLayout.Expected(config).ToList();
         CheckpointReader.RequireShapes(checkpoint, expected);
-        float[] buffer = [];
-        foreach (var (name, shape) in expected)
-        {
-            long count = shape.Aggregate(1L, (a, b) => a * b);
-            if (buffer.Length < count) buffer = new float[count];
-            var values = buffer.AsSpan(0, (int)count);
-            checkpoint.ReadFloat32(name, values);
-            weights.Add(name, values, shape.Select(d => (long)d).ToArray());
-        }
+        CheckpointWeights.Append(checkpoint, expected, weights);
     }
 }

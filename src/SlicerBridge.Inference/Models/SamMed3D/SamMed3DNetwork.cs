@@ -76,14 +76,14 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
         if (_deviceMemory is not null && !toHost)
         {
             binding.BindOutputToDevice(SamMed3DGraphs.Embedding, _deviceMemory);
-            Run(_encoder, binding, cancellationToken);
+            BoundRun.Run(_encoder, binding, cancellationToken);
             var outputs = binding.GetOutputValues();   // ownership of the device value passes to the embedding
             return new SamImageEmbedding(null, outputs[0], c, g);
         }
         var host = new float[c * g * g * g];
         using var output = OrtValue.CreateTensorValueFromMemory(host, [1, c, g, g, g]);
         binding.BindOutput(SamMed3DGraphs.Embedding, output);
-        Run(_encoder, binding, cancellationToken);
+        BoundRun.Run(_encoder, binding, cancellationToken);
         return new SamImageEmbedding(host, c, g);
     }
 
@@ -129,31 +129,13 @@ public sealed class SamMed3DNetwork : ISamMed3DNetwork
                 binding.BindOutput(SamMed3DGraphs.DenseEmbeddings, Over(dense = new float[c * g * g * g], 1, c, g, g, g));
                 binding.BindOutput(SamMed3DGraphs.DensePe, Over(densePe = new float[c * g * g * g], 1, c, g, g, g));
             }
-            Run(_decoder, binding, cancellationToken);
+            BoundRun.Run(_decoder, binding, cancellationToken);
             return new SamDecoderOutput { LowResLogits = logits, Iou = iou[0], SparseEmbedding = sparse, DenseEmbedding = dense, DensePe = densePe };
         }
         finally
         {
             foreach (var v in owned) v.Dispose();
         }
-    }
-
-    private static void Run(InferenceSession session, OrtIoBinding binding, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        using var options = new RunOptions();
-        using (cancellationToken.Register(() => options.Terminate = true))
-        {
-            try
-            {
-                session.RunWithBinding(options, binding);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
-        binding.SynchronizeBoundOutputs();
     }
 
     public void Dispose()
