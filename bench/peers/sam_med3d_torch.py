@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch eager peer for the SAM-Med3D (vit_b_ori / turbo) forward pass.
 
-A re-implementation written from /work/shared/docs/sam-med3d.md that follows the official module's
+A re-implementation written from ../shared/docs/sam-med3d.md that follows the official module's
 computation path (MedIM `sam_med3d.py`): windowed blocks pad the 8^3 token grid to one 14^3 window and
 attend over all 2,744 tokens, and the decomposed relative-position term is broadcast into the attention
 tensor exactly as the released `add_decomposed_rel_pos` does (spec section 2.2, including its misplaced
