@@ -55,59 +55,8 @@ public static class SamMed3DCheckpointLayout
         yield return (P + "mask_downscaling.6.bias", [o]);
         yield return (P + "no_mask_embed.weight", [1, o]);
 
-        const string D = "mask_decoder.";
-        static IEnumerable<(string, int[])> Attn(string prefix, int dim, int inner)
-        {
-            foreach (var n in new[] { "q_proj", "k_proj", "v_proj" })
-            {
-                yield return ($"{prefix}.{n}.weight", [inner, dim]);
-                yield return ($"{prefix}.{n}.bias", [inner]);
-            }
-            yield return ($"{prefix}.out_proj.weight", [dim, inner]);
-            yield return ($"{prefix}.out_proj.bias", [dim]);
-        }
-        for (int l = 0; l < c.DecoderDepth; l++)
-        {
-            string b = $"{D}transformer.layers.{l}.";
-            foreach (var x in Attn(b + "self_attn", o, o)) yield return x;
-            foreach (var x in Attn(b + "cross_attn_token_to_image", o, o / 2)) yield return x;
-            foreach (var x in Attn(b + "cross_attn_image_to_token", o, o / 2)) yield return x;
-            for (int n = 1; n <= 4; n++)
-            {
-                yield return ($"{b}norm{n}.weight", [o]);
-                yield return ($"{b}norm{n}.bias", [o]);
-            }
-            yield return (b + "mlp.lin1.weight", [c.DecoderMlpDim, o]);
-            yield return (b + "mlp.lin1.bias", [c.DecoderMlpDim]);
-            yield return (b + "mlp.lin2.weight", [o, c.DecoderMlpDim]);
-            yield return (b + "mlp.lin2.bias", [o]);
-        }
-        foreach (var x in Attn(D + "transformer.final_attn_token_to_image", o, o / 2)) yield return x;
-        yield return (D + "transformer.norm_final_attn.weight", [o]);
-        yield return (D + "transformer.norm_final_attn.bias", [o]);
-        yield return (D + "iou_token.weight", [1, o]);
-        yield return (D + "mask_tokens.weight", [c.NumMaskTokens, o]);
-        yield return (D + "output_upscaling.0.weight", [o, o / 4, 2, 2, 2]);
-        yield return (D + "output_upscaling.0.bias", [o / 4]);
-        yield return (D + "output_upscaling.1.weight", [o / 4]);
-        yield return (D + "output_upscaling.1.bias", [o / 4]);
-        yield return (D + "output_upscaling.3.weight", [o / 4, o / 8, 2, 2, 2]);
-        yield return (D + "output_upscaling.3.bias", [o / 8]);
-        for (int m = 0; m < c.NumMaskTokens; m++)
-        {
-            string b = $"{D}output_hypernetworks_mlps.{m}.layers.";
-            yield return (b + "0.weight", [o, o]);
-            yield return (b + "0.bias", [o]);
-            yield return (b + "1.weight", [o, o]);
-            yield return (b + "1.bias", [o]);
-            yield return (b + "2.weight", [o / 8, o]);
-            yield return (b + "2.bias", [o / 8]);
-        }
-        int[] dims = [o, .. Enumerable.Repeat(c.IouHeadHiddenDim, c.IouHeadDepth - 1), c.NumMaskTokens];
-        for (int l = 0; l < c.IouHeadDepth; l++)
-        {
-            yield return ($"{D}iou_prediction_head.layers.{l}.weight", [dims[l + 1], dims[l]]);
-            yield return ($"{D}iou_prediction_head.layers.{l}.bias", [dims[l + 1]]);
-        }
+        foreach (var x in SamMaskDecoderLayout.Expected(o, o / 2, c.DecoderDepth, c.DecoderMlpDim, c.NumMaskTokens,
+                     c.IouHeadDepth, c.IouHeadHiddenDim, spatialRank: 3))
+            yield return x;
     }
 }
