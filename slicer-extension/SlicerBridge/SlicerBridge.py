@@ -253,9 +253,11 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         mask = self.logic.resultNode(self.live.device)
         if mask is not self._liveMaskNode:
             if self._liveMaskNode is not None:
-                self.removeObserver(self._liveMaskNode, vtk.vtkCommand.ModifiedEvent, self.onLiveFrame)
+                self.removeObserver(self._liveMaskNode, slicer.vtkMRMLVolumeNode.ImageDataModifiedEvent,
+                                    self.onLiveFrame)
             self._liveMaskNode = mask
-            self.addObserver(mask, vtk.vtkCommand.ModifiedEvent, self.onLiveFrame)
+            # the connector sets the metadata attributes, then the new image data
+            self.addObserver(mask, slicer.vtkMRMLVolumeNode.ImageDataModifiedEvent, self.onLiveFrame)
         frame = slicer.mrmlScene.GetFirstNodeByName(self.live.frame_device)
         slicer.util.setSliceViewerLayers(background=frame.GetID() if frame else None, label=mask.GetID(),
                                          labelOpacity=0.5)
@@ -748,14 +750,17 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         """(box, points) for StartStream in world RAS (the relayed frames carry their own IJK-to-RAS):
         box = the ROI's two corners or None; points = [(ras, positive)], "-"-named points negative."""
         box = None
-        if roiNode is not None and roiNode.GetControlPointPlacementComplete():
-            bounds = [0.0] * 6
-            roiNode.GetRASBounds(bounds)
-            box = ((bounds[0], bounds[2], bounds[4]), (bounds[1], bounds[3], bounds[5]))
+        size = np.asarray(roiNode.GetSize(), dtype=float) if roiNode is not None else np.zeros(3)
+        if np.all(size >= 0) and np.any(size > 0):  # size 0 = still being placed
+            objectToWorld = np.asarray(slicer.util.arrayFromVTKMatrix(roiNode.GetObjectToWorldMatrix()), dtype=float)
+            corners = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)]) * size
+            world = corners @ objectToWorld[:3, :3].T + objectToWorld[:3, 3]
+            box = (tuple(world.min(axis=0)), tuple(world.max(axis=0)))
         points = []
         if pointsNode is not None:
             for index in range(pointsNode.GetNumberOfControlPoints()):
-                if not pointsNode.GetNthControlPointPositionVisibility(index):
+                if (pointsNode.GetNthControlPointPositionStatus(index) != pointsNode.PositionDefined
+                        or not pointsNode.GetNthControlPointVisibility(index)):
                     continue
                 ras = [0.0, 0.0, 0.0]
                 pointsNode.GetNthControlPointPositionWorld(index, ras)
