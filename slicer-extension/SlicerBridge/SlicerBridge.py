@@ -204,6 +204,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def setupLive(self):
         self.live = live_stream.LiveStreamController(self.logic.sendCommand, self.logic.requests)
         self._liveMaskNode = None
+        self._liveFrameShown = False
         for selector, placeWidget in ((self.ui.liveBoxSelector, self.ui.liveBoxPlaceWidget),
                                       (self.ui.livePointsSelector, self.ui.livePointsPlaceWidget)):
             selector.setMRMLScene(slicer.mrmlScene)
@@ -221,17 +222,21 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.onLiveRefresh()
 
     def onLiveRefresh(self):
+        """Lists the streams the server relays (GetStatus "streams") and the incoming image nodes."""
+        self._fillStreams([])
+        if self.logic.isConnected():
+            self._askLiveStatus()
+
+    def _fillStreams(self, serverDevices):
         combo = self.ui.liveStreamComboBox
         current = combo.currentText
-        candidates = live_stream.stream_candidates(self.logic.incomingImageNames())
+        candidates = live_stream.stream_candidates(list(serverDevices) + self.logic.incomingImageNames())
         wasBlocked = combo.blockSignals(True)
         combo.clear()
         for name in candidates:
             combo.addItem(name)
         combo.setEditText(current or (candidates[0] if candidates else ""))
         combo.blockSignals(wasBlocked)
-        if self.logic.isConnected():
-            self._askLiveStatus()
 
     def onLiveStart(self):
         device = self.ui.liveStreamComboBox.currentText.strip()
@@ -259,13 +264,20 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             # the connector sets the metadata attributes, then the new image data
             self.addObserver(mask, slicer.vtkMRMLVolumeNode.ImageDataModifiedEvent, self.onLiveFrame)
         frame = slicer.mrmlScene.GetFirstNodeByName(self.live.frame_device)
-        slicer.util.setSliceViewerLayers(background=frame.GetID() if frame else None, label=mask.GetID(),
-                                         labelOpacity=0.5)
+        self._liveFrameShown = frame is not None
+        if frame is not None:
+            slicer.util.setSliceViewerLayers(background=frame, label=mask, labelOpacity=0.5)
+        else:
+            slicer.util.setSliceViewerLayers(label=mask, labelOpacity=0.5)
 
     def onLiveFrame(self, caller, event):
         attributes = {name: caller.GetAttribute(name) for name in caller.GetAttributeNames()}
-        if self.live.on_frame(attributes) is not None:
-            self.updateLiveState()
+        if self.live.on_frame(attributes) is None:
+            return
+        if not self._liveFrameShown:
+            # the frame node exists once the connector received the first relayed frame
+            self._showLiveMask()
+        self.updateLiveState()
 
     def _askLiveStatus(self):
         try:
@@ -274,9 +286,12 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             pass  # not connected: the connection line says so
 
     def _onLiveStatus(self, reply):
-        if reply.success:
-            self.live.on_status(reply.result)
-            self.updateLiveState()
+        if not reply.success:
+            return
+        if self.live.state == live_stream.IDLE:
+            self._fillStreams(live_stream.server_stream_devices(reply.result))
+        self.live.on_status(reply.result)
+        self.updateLiveState()
 
     def updateLiveState(self):
         state = self.live.state

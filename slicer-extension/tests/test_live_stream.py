@@ -68,6 +68,11 @@ class StreamRatesTests(unittest.TestCase):
         self.assertEqual(live_stream.parse_stream_rates(self.STATUS, "US"),
                          live_stream.StreamRates("US", 15.02, 7.5, 300, 12, 120.3, 2))
 
+    def test_server_stream_devices_are_listed(self):
+        self.assertEqual(live_stream.server_stream_devices(self.STATUS), ["Other", "US"])
+        self.assertEqual(live_stream.server_stream_devices({"streams": [{"device": 3}, "x"]}), [])
+        self.assertEqual(live_stream.server_stream_devices({}), [])
+
     def test_absent_stream_or_old_server(self):
         self.assertIsNone(live_stream.parse_stream_rates(self.STATUS, "Nope"))
         self.assertIsNone(live_stream.parse_stream_rates({"version": "1"}, "US"))

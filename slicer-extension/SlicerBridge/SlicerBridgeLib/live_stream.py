@@ -85,6 +85,15 @@ def parse_frame_metadata(values):
         model=str(plain.get("Model") or ""))
 
 
+def server_stream_devices(result):
+    """GetStatus result -> the devices of the streams the server relays (from its frame sources), in order."""
+    streams = result.get("streams") if isinstance(result, dict) else None
+    if not isinstance(streams, list):
+        return []
+    return stream_candidates(entry.get("device") for entry in streams
+                             if isinstance(entry, dict) and isinstance(entry.get("device"), str))
+
+
 def parse_stream_rates(result, source_device):
     """GetStatus result -> StreamRates of the stream of `source_device`, or None when the server lists none."""
     streams = result.get("streams") if isinstance(result, dict) else None
