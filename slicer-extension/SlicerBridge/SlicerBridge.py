@@ -220,6 +220,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.liveStatusTimer.setInterval(LIVE_STATUS_INTERVAL_MS)
         self.liveStatusTimer.connect("timeout()", self._askLiveStatus)
         self.onLiveRefresh()
+        self.updateLiveState()
 
     def onLiveRefresh(self):
         """Lists the streams the server relays (GetStatus "streams") and the incoming image nodes."""
@@ -266,7 +267,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         frame = slicer.mrmlScene.GetFirstNodeByName(self.live.frame_device)
         self._liveFrameShown = frame is not None
         if frame is not None:
-            slicer.util.setSliceViewerLayers(background=frame, label=mask, labelOpacity=0.5)
+            slicer.util.setSliceViewerLayers(background=frame, label=mask, labelOpacity=0.5, fit=True)
         else:
             slicer.util.setSliceViewerLayers(label=mask, labelOpacity=0.5)
 
