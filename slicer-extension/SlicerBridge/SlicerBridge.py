@@ -829,6 +829,8 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         self.test_ResultAndPromptNodes()
         self.setUp()
         self.test_RefusesWhenDisconnected()
+        self.setUp()
+        self.test_LivePrompts()
 
     def test_ResultAndPromptNodes(self):
         logic = SlicerBridgeLogic()
@@ -850,3 +852,17 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         slicer.util.updateVolumeFromArray(volume, np.zeros((2, 3, 4), dtype=np.int16))
         with self.assertRaises(ConnectionError):
             logic.syncVolume(volume)
+
+    def test_LivePrompts(self):
+        logic = SlicerBridgeLogic()
+        roi = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsROINode", "Box")
+        roi.SetCenter(10, 20, 30)
+        roi.SetSize(4, 6, 0)
+        points = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", "Clicks")
+        points.AddControlPoint(vtk.vtkVector3d(1, 2, 30), "F-1")
+        points.AddControlPoint(vtk.vtkVector3d(3, 4, 30), "-1")
+        box, prompts = logic.livePrompts(roi, points)
+        np.testing.assert_allclose(box, ((8, 17, 30), (12, 23, 30)))
+        self.assertEqual([positive for _, positive in prompts], [True, False])
+        with self.assertRaises(ValueError):
+            logic.livePrompts(None, None)
