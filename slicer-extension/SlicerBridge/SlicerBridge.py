@@ -202,7 +202,8 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     # ---- Live section (docs/live-2d.md) -------------------------------------------------------------
 
     def setupLive(self):
-        self.live = live_stream.LiveStreamController(self.logic.sendCommand, self.logic.requests)
+        self.live = live_stream.LiveStreamController(self.logic.sendCommand, self.logic.requests,
+                                                     self.updateLiveState)
         self._liveMaskNode = None
         self._liveFrameShown = False
         for selector, placeWidget in ((self.ui.liveBoxSelector, self.ui.liveBoxPlaceWidget),
@@ -283,7 +284,7 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def _askLiveStatus(self):
         try:
             self.logic.getStatus(self._onLiveStatus)
-        except Exception:
+        except ConnectionError:
             pass  # not connected: the connection line says so
 
     def _onLiveStatus(self, reply):

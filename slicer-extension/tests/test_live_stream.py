@@ -96,7 +96,9 @@ class FakeSender:
 class ControllerTests(unittest.TestCase):
     def setUp(self):
         self.send = FakeSender()
-        self.controller = live_stream.LiveStreamController(self.send, RequestBuilder())
+        self.changes = []
+        self.controller = live_stream.LiveStreamController(self.send, RequestBuilder(),
+                                                           lambda: self.changes.append(self.controller.state))
 
     def test_start_stream_frames_and_stop(self):
         c = self.controller
@@ -118,6 +120,7 @@ class ControllerTests(unittest.TestCase):
         self.assertEqual(c.state, live_stream.STOPPING)
         self.send.answer()
         self.assertEqual((c.state, c.summary()), (live_stream.IDLE, "Stopped"))
+        self.assertEqual(self.changes, [live_stream.STREAMING, live_stream.IDLE], "each reply is reported")
         self.assertIsNone(c.on_frame({"FrameIndex": "6"}))
 
     def test_refused_start_shows_the_server_message(self):

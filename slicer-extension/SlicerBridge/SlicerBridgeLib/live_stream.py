@@ -128,12 +128,14 @@ class LiveStreamController:
     """Start/Stop of one live stream and what the panel shows about it.
 
     `send(request, callback)` sends a COMMAND and later calls back with a replies.CommandReply (the logic's
-    sendCommand); `requests` is a requests.RequestBuilder. Frames are fed in with on_frame (the `_seg`
-    node's attributes), rates with on_status (a GetStatus result)."""
+    sendCommand); `requests` is a requests.RequestBuilder; `on_change()` is called when a reply changed the
+    state. Frames are fed in with on_frame (the `_seg` node's attributes), rates with on_status (a GetStatus
+    result)."""
 
-    def __init__(self, send, requests):
+    def __init__(self, send, requests, on_change=None):
         self._send = send
         self._requests = requests
+        self._on_change = on_change or (lambda: None)
         self.state = IDLE
         self.device = ""
         self.error = ""
@@ -202,11 +204,13 @@ class LiveStreamController:
         else:
             self.state = STREAMING if previous == STREAMING else IDLE
             self.error = reply.error_message
+        self._on_change()
 
     def _on_stop_reply(self, command_id, reply):
         if command_id != self._pending_id:
             return
         self._finish_stop("" if reply.success else reply.error_message)
+        self._on_change()
 
     def _finish_stop(self, error):
         self._pending_id = None
