@@ -11,7 +11,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
 from slicer.util import VTKObservationMixin
 
-from SlicerBridgeLib import geometry, names, prompts, replies, settings
+from SlicerBridgeLib import geometry, live_stream, names, prompts, replies, settings
 from SlicerBridgeLib.connection_monitor import ConnectionMonitor
 from SlicerBridgeLib.connection_wait import ConnectionWaiters
 from SlicerBridgeLib.pending import PendingRequests
@@ -23,6 +23,8 @@ CONNECTOR_NODE_NAME = "SlicerBridgeConnector"
 RESULT_ATTRIBUTE = "SlicerBridge.ResultFor"
 # The connector reports nothing while the server is down (connection_monitor), so its state is polled.
 POLL_INTERVAL_MS = 500
+# While streaming, GetStatus is asked this often for the stream's input/output frame rates and drops.
+LIVE_STATUS_INTERVAL_MS = 1000
 # VTK scalar types whose ids equal OpenIGTLink IMAGE codes (openigtlink.md §2.6); int32/uint32 are
 # garbled by Slicer's receive path on Linux/macOS, so only these are pushed as-is.
 SENDABLE_SCALAR_TYPES = (vtk.VTK_CHAR, vtk.VTK_UNSIGNED_CHAR, vtk.VTK_SHORT, vtk.VTK_UNSIGNED_SHORT,
@@ -89,10 +91,12 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.testConnectionButton.connect("clicked(bool)", self.onTestConnection)
         self.ui.refreshModelsButton.connect("clicked(bool)", self.onRefreshModels)
         self.ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChanged)
+        self.setupLive()
         self.initializeParameterNode()
         self.updateConnectionState()
 
     def cleanup(self):
+        self.liveStatusTimer.stop()
         self.removeObservers()
         if self.logic:
             self.logic.removeStatusListener(self.onLogicStatus)
@@ -195,7 +199,118 @@ class SlicerBridgeWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             return
         self._parameterNode.model = self.ui.modelComboBox.itemData(index) or ""
 
+    # ---- Live section (docs/live-2d.md) -------------------------------------------------------------
+
+    def setupLive(self):
+        self.live = live_stream.LiveStreamController(self.logic.sendCommand, self.logic.requests,
+                                                     self.updateLiveState)
+        self._liveMaskNode = None
+        self._liveFrameShown = False
+        for selector, placeWidget in ((self.ui.liveBoxSelector, self.ui.liveBoxPlaceWidget),
+                                      (self.ui.livePointsSelector, self.ui.livePointsPlaceWidget)):
+            selector.setMRMLScene(slicer.mrmlScene)
+            placeWidget.setMRMLScene(slicer.mrmlScene)
+            placeWidget.buttonsVisible = False
+            placeWidget.placeButton().show()
+            selector.connect("currentNodeChanged(vtkMRMLNode*)", placeWidget.setCurrentNode)
+        self.ui.livePointsPlaceWidget.placeMultipleMarkups = slicer.qSlicerMarkupsPlaceWidget.ForcePlaceMultipleMarkups
+        self.ui.liveRefreshButton.connect("clicked(bool)", self.onLiveRefresh)
+        self.ui.liveStartButton.connect("clicked(bool)", self.onLiveStart)
+        self.ui.liveStopButton.connect("clicked(bool)", self.onLiveStop)
+        self.liveStatusTimer = qt.QTimer()
+        self.liveStatusTimer.setInterval(LIVE_STATUS_INTERVAL_MS)
+        self.liveStatusTimer.connect("timeout()", self._askLiveStatus)
+        self.onLiveRefresh()
+        self.updateLiveState()
+
+    def onLiveRefresh(self):
+        """Lists the streams the server relays (GetStatus "streams") and the incoming image nodes."""
+        self._fillStreams([])
+        if self.logic.isConnected():
+            self._askLiveStatus()
+
+    def _fillStreams(self, serverDevices):
+        combo = self.ui.liveStreamComboBox
+        current = combo.currentText
+        candidates = live_stream.stream_candidates(list(serverDevices) + self.logic.incomingImageNames())
+        wasBlocked = combo.blockSignals(True)
+        combo.clear()
+        for name in candidates:
+            combo.addItem(name)
+        combo.setEditText(current or (candidates[0] if candidates else ""))
+        combo.blockSignals(wasBlocked)
+
+    def onLiveStart(self):
+        device = self.ui.liveStreamComboBox.currentText.strip()
+        with slicer.util.tryWithErrorDisplay("Could not start the stream.", waitCursor=False):
+            box, points = self.logic.livePrompts(self.ui.liveBoxSelector.currentNode(),
+                                                 self.ui.livePointsSelector.currentNode())
+            model = self._parameterNode.model if self._parameterNode else ""
+            self.live.start(device, model or None, box, points)
+            self._showLiveMask()
+        self.updateLiveState()
+
+    def onLiveStop(self):
+        with slicer.util.tryWithErrorDisplay("Could not stop the stream.", waitCursor=False):
+            self.live.stop()
+        self.updateLiveState()
+
+    def _showLiveMask(self):
+        """Pre-creates the `_seg` labelmap the connector updates and overlays it on the frame in the slice views."""
+        mask = self.logic.resultNode(self.live.device)
+        if mask is not self._liveMaskNode:
+            if self._liveMaskNode is not None:
+                self.removeObserver(self._liveMaskNode, slicer.vtkMRMLVolumeNode.ImageDataModifiedEvent,
+                                    self.onLiveFrame)
+            self._liveMaskNode = mask
+            # the connector sets the metadata attributes, then the new image data
+            self.addObserver(mask, slicer.vtkMRMLVolumeNode.ImageDataModifiedEvent, self.onLiveFrame)
+        frame = slicer.mrmlScene.GetFirstNodeByName(self.live.frame_device)
+        self._liveFrameShown = frame is not None
+        if frame is not None:
+            slicer.util.setSliceViewerLayers(background=frame, label=mask, labelOpacity=0.5, fit=True)
+        else:
+            slicer.util.setSliceViewerLayers(label=mask, labelOpacity=0.5)
+
+    def onLiveFrame(self, caller, event):
+        attributes = {name: caller.GetAttribute(name) for name in caller.GetAttributeNames()}
+        if self.live.on_frame(attributes) is None:
+            return
+        if not self._liveFrameShown:
+            # the frame node exists once the connector received the first relayed frame
+            self._showLiveMask()
+        self.updateLiveState()
+
+    def _askLiveStatus(self):
+        try:
+            self.logic.getStatus(self._onLiveStatus)
+        except ConnectionError:
+            pass  # not connected: the connection line says so
+
+    def _onLiveStatus(self, reply):
+        if not reply.success:
+            return
+        if self.live.state == live_stream.IDLE:
+            self._fillStreams(live_stream.server_stream_devices(reply.result))
+        self.live.on_status(reply.result)
+        self.updateLiveState()
+
+    def updateLiveState(self):
+        state = self.live.state
+        self.ui.liveStatusLabel.text = self.live.summary()
+        self.ui.liveStartButton.text = "Re-prompt" if state == live_stream.STREAMING else "Start"
+        self.ui.liveStartButton.enabled = state in (live_stream.IDLE, live_stream.STREAMING)
+        self.ui.liveStopButton.enabled = state != live_stream.IDLE
+        self.ui.liveStreamComboBox.enabled = state == live_stream.IDLE
+        if state == live_stream.IDLE:
+            self.liveStatusTimer.stop()
+        elif not self.liveStatusTimer.isActive():
+            self.liveStatusTimer.start()
+
     def onConnectionEdge(self, up):
+        if not up:
+            self.live.connection_lost()
+            self.updateLiveState()
         self.updateConnectionState()
 
     def onLogicStatus(self, text, isError):
@@ -634,6 +749,43 @@ class SlicerBridgeLogic(ScriptedLoadableModuleLogic, VTKObservationMixin):
         node.EndModify(wasModifying)
         self._pushNode(node)  # explicit: removing points does not always trigger a push
 
+    # ---- live streams ---------------------------------------------------------------------------------
+
+    def incomingImageNames(self):
+        """Names of the scalar volumes the connector made from incoming IMAGE messages (stream candidates)."""
+        connector = self.connectorNode()
+        if connector is None:
+            return []
+        result = []
+        for index in range(connector.GetNumberOfIncomingMRMLNodes()):
+            node = connector.GetIncomingMRMLNode(index)
+            if node is not None and node.IsA("vtkMRMLScalarVolumeNode") and not node.IsA("vtkMRMLLabelMapVolumeNode"):
+                result.append(node.GetName())
+        return result
+
+    def livePrompts(self, roiNode, pointsNode):
+        """(box, points) for StartStream in world RAS (the relayed frames carry their own IJK-to-RAS):
+        box = the ROI's two corners or None; points = [(ras, positive)], "-"-named points negative."""
+        box = None
+        size = np.asarray(roiNode.GetSize(), dtype=float) if roiNode is not None else np.zeros(3)
+        if np.all(size >= 0) and np.any(size > 0):  # size 0 = still being placed
+            objectToWorld = np.asarray(slicer.util.arrayFromVTKMatrix(roiNode.GetObjectToWorldMatrix()), dtype=float)
+            corners = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)]) * size
+            world = corners @ objectToWorld[:3, :3].T + objectToWorld[:3, 3]
+            box = (tuple(world.min(axis=0)), tuple(world.max(axis=0)))
+        points = []
+        if pointsNode is not None:
+            for index in range(pointsNode.GetNumberOfControlPoints()):
+                if (pointsNode.GetNthControlPointPositionStatus(index) != pointsNode.PositionDefined
+                        or not pointsNode.GetNthControlPointVisibility(index)):
+                    continue
+                ras = [0.0, 0.0, 0.0]
+                pointsNode.GetNthControlPointPositionWorld(index, ras)
+                points.append((tuple(ras), not names.is_negative_point(pointsNode.GetNthControlPointLabel(index) or "")))
+        if box is None and not any(positive for _, positive in points):
+            raise ValueError("Draw a box (ROI) or click at least one positive point on the live image first.")
+        return box, points
+
     # ---- server STATUS messages -------------------------------------------------------------------
 
     @vtk.calldata_type(vtk.VTK_OBJECT)
@@ -678,6 +830,8 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         self.test_ResultAndPromptNodes()
         self.setUp()
         self.test_RefusesWhenDisconnected()
+        self.setUp()
+        self.test_LivePrompts()
 
     def test_ResultAndPromptNodes(self):
         logic = SlicerBridgeLogic()
@@ -699,3 +853,17 @@ class SlicerBridgeTest(ScriptedLoadableModuleTest):
         slicer.util.updateVolumeFromArray(volume, np.zeros((2, 3, 4), dtype=np.int16))
         with self.assertRaises(ConnectionError):
             logic.syncVolume(volume)
+
+    def test_LivePrompts(self):
+        logic = SlicerBridgeLogic()
+        roi = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsROINode", "Box")
+        roi.SetCenter(10, 20, 30)
+        roi.SetSize(4, 6, 0)
+        points = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", "Clicks")
+        points.AddControlPoint(vtk.vtkVector3d(1, 2, 30), "F-1")
+        points.AddControlPoint(vtk.vtkVector3d(3, 4, 30), "-1")
+        box, prompts = logic.livePrompts(roi, points)
+        np.testing.assert_allclose(box, ((8, 17, 30), (12, 23, 30)))
+        self.assertEqual([positive for _, positive in prompts], [True, False])
+        with self.assertRaises(ValueError):
+            logic.livePrompts(None, None)

@@ -105,6 +105,9 @@ class FakeNode(FakeVtkObject):
     def GetAttributeNames(self):
         return list(self.attributes)
 
+    def GetAttributeNames(self):
+        return list(self.attributes)
+
     def SetHideFromEditors(self, value):
         self.hidden = bool(value)
 
@@ -248,6 +251,9 @@ class FakeMarkupsNode(FakeNode):
 
     def GetNthControlPointVisibility(self, index):
         return self.points[index][3]
+
+    def GetNthControlPointLabel(self, index):
+        return self.points[index][1]
 
     def GetNthControlPointID(self, index):
         return self.points[index][4]
@@ -411,6 +417,7 @@ class FakeConnector(FakeNode):
         self.errors = []
         self._queue = []  # what PeriodicProcess will deliver: ("event", id) / ("call", fn)
         self._outgoing = set()
+        self.incoming = []  # RegisterIncomingMRMLNode'd nodes
 
     # -- the socket thread --
     def GetState(self):
@@ -510,6 +517,12 @@ class FakeConnector(FakeNode):
             command.InvokeEvent(command.CommandCompletedEvent)
         self._queue.append(("call", deliver))
 
+    def GetNumberOfIncomingMRMLNodes(self):
+        return len(self.incoming)
+
+    def GetIncomingMRMLNode(self, index):
+        return self.incoming[index] if 0 <= index < len(self.incoming) else None
+
     def receiveStatus(self, deviceName, code, errorName="", text=""):
         def deliver():
             node = self.scene.GetFirstNode(deviceName, "vtkMRMLIGTLStatusNode")
@@ -526,6 +539,8 @@ class FakeConnector(FakeNode):
             if node is None:
                 node = FakeVolumeNode(deviceName)
                 self.scene.AddNode(node)
+            if node not in self.incoming:  # vtkMRMLIGTLConnectorNode registers the node it updates as incoming
+                self.incoming.append(node)
             node.matrix = np.asarray(matrix, dtype=float)
             for key, value in (metadata or {}).items():
                 node.attributes["OpenIGTLink." + key] = value

@@ -18,7 +18,10 @@ UNDO = "Undo"
 RESET = "Reset"
 LIST_MODELS = "ListModels"
 GET_STATUS = "GetStatus"
-COMMAND_NAMES = (SEGMENT, SET_ROI, SET_MODEL, SET_TARGET, UNDO, RESET, LIST_MODELS, GET_STATUS)
+START_STREAM = "StartStream"
+STOP_STREAM = "StopStream"
+COMMAND_NAMES = (SEGMENT, SET_ROI, SET_MODEL, SET_TARGET, UNDO, RESET, LIST_MODELS, GET_STATUS, START_STREAM,
+                 STOP_STREAM)
 
 POSITIVE_LABEL = 1
 NEGATIVE_LABEL = 0
@@ -101,6 +104,24 @@ class RequestBuilder:
     def get_status(self):
         return self._make(GET_STATUS, {})
 
+    def start_stream(self, device, model=None, box=None, points=None):
+        """StartStream (docs/live-2d.md): follow the source's IMAGE `device`; box = two RAS corners
+        ((r1,a1,s1), (r2,a2,s2)), points = [(ras, positive), ...]; both optional (the stream then waits
+        for a prompt). Sent again while streaming it re-prompts."""
+        if not device:
+            raise ValueError("StartStream needs the source's image device name")
+        payload = {"Device": device}
+        if model:
+            payload["Model"] = model
+        if box is not None:
+            payload["Box"] = stream_box_json(box)
+        if points:
+            payload["Points"] = [entry["ras"] + [entry["label"]] for entry in prompt_points_json(points)]
+        return self._make(START_STREAM, payload)
+
+    def stop_stream(self, device=None):
+        return self._make(STOP_STREAM, {"Device": device} if device else {})
+
 
 def prompt_points_json(points):
     """[(ras, positive: bool), ...] -> [{"ras": [r,a,s], "label": 1|0}, ...]; rejects NaN."""
@@ -111,6 +132,19 @@ def prompt_points_json(points):
             raise ValueError(f"prompt point {index} is not three finite numbers: {ras!r}")
         result.append({"ras": [float(v) for v in p], "label": POSITIVE_LABEL if positive else NEGATIVE_LABEL})
     return result
+
+
+def stream_box_json(box):
+    """((r1,a1,s1), (r2,a2,s2)) -> [R1,A1,S1,R2,A2,S2] with the smaller value first on each axis."""
+    try:
+        first, second = box
+    except (TypeError, ValueError):
+        raise ValueError(f"a stream box is two RAS corners, got {box!r}") from None
+    if not (_finite3(first) and _finite3(second)):
+        raise ValueError(f"a stream box corner is not three finite numbers: {box!r}")
+    low = [min(float(a), float(b)) for a, b in zip(first, second)]
+    high = [max(float(a), float(b)) for a, b in zip(first, second)]
+    return low + high
 
 
 def _finite3(values):
