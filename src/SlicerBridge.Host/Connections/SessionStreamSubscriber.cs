@@ -15,6 +15,7 @@ public sealed class SessionStreamSubscriber(string name, ReplyChannel replies, B
     private int _pending;
     private string? _acceptedFrame;
     private long _dropped;
+    private Task _tail = Task.CompletedTask;
 
     public string Name { get; } = name;
 
@@ -25,6 +26,9 @@ public sealed class SessionStreamSubscriber(string name, ReplyChannel replies, B
     {
         cancellationToken.ThrowIfCancellationRequested();
         string? frame = message.Metadata.TryGetValue("FrameIndex", out var index) ? index : null;
+        // The relay disposes the message (and may reuse its pixels) when this returns: send an owned copy.
+        IgtlMessage owned;
+        Task sent;
         lock (_gate)
         {
             bool sameFrame = frame is not null && frame == _acceptedFrame;
@@ -35,19 +39,22 @@ public sealed class SessionStreamSubscriber(string name, ReplyChannel replies, B
             }
             if (frame is not null) _acceptedFrame = frame;
             _pending++;
+            owned = Copy(message);
+            // Chained, so a frame, its mask and the TRANSFORMs reach the client in the relay's order.
+            _tail = sent = _tail.ContinueWith(_ => WriteAsync(owned), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         }
-        // The relay disposes the message (and may reuse its pixels) when this returns: send an owned copy.
-        var owned = Copy(message);
-        work.Track(async () =>
-        {
-            try { await replies.SendAsync(owned); }
-            finally
-            {
-                (owned as IDisposable)?.Dispose();
-                lock (_gate) _pending--;
-            }
-        });
+        work.Track(() => sent);
         return ValueTask.CompletedTask;
+    }
+
+    private async Task WriteAsync(IgtlMessage owned)
+    {
+        try { await replies.SendAsync(owned); }
+        finally
+        {
+            (owned as IDisposable)?.Dispose();
+            lock (_gate) _pending--;
+        }
     }
 
     private static IgtlMessage Copy(IgtlMessage message)
