@@ -178,6 +178,35 @@ public sealed class StreamSessionTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task While_streaming_a_POINT_or_SetRoi_reprompts_the_stream_instead_of_segmenting()
+    {
+        var server = await StartAsync();
+        await using var client = await server.ConnectAsync();
+        // Without a stream, a POINT with no volume is refused (STATUS 4): the re-prompt path must not answer that.
+        Assert.Equal("SUCCESS", (await client.CommandAsync("StartStream", BoxJson())).Reply.Metadata["Status"]);
+        await NextPairAsync(client);
+        Vec3 p = Ras(130, 130, 0);
+        var point = new PointMessage { DeviceName = "PromptPos" };
+        point.Points.Add(new PointElement("P0", "Fiducial", 255, 0, 0, 255, (float)p.X, (float)p.Y, (float)p.Z, 1, ""));
+        await client.SendAsync(point);
+        Vec3 c = Ras(130, 130, 0);
+        var (roi, before) = await client.CommandAsync("SetRoi",
+            string.Create(CultureInfo.InvariantCulture, $$"""{"center": [{{c.X}},{{c.Y}},{{c.Z}}], "size": [30, 30, 30]}"""));
+        Assert.Equal("SUCCESS", roi.Metadata["Status"]);
+        Assert.True((bool)JsonNode.Parse(roi.Content)!["stream"]!);
+        Assert.DoesNotContain(before, m => m is StatusMessage);
+        var pair = await NextPairAsync(client);
+        AssertPair(pair.Frame, pair.Seg);
+
+        // After StopStream the same POINT goes the usual way again: no volume, STATUS 4.
+        await client.CommandAsync("StopStream");
+        await client.SendAsync(point);
+        StatusMessage? status = null;
+        for (int i = 0; i < 100 && status is null; i++) status = await client.ReceiveAsync(20) as StatusMessage;
+        Assert.Equal(IgtlStatusCode.NotFound, status!.Code);
+    }
+
+    [Fact]
     public async Task Bad_StartStream_requests_fail_with_a_message_and_StopStream_without_a_stream_succeeds()
     {
         var server = await StartAsync();
