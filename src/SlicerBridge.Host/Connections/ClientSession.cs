@@ -6,6 +6,7 @@ using SlicerBridge.Host.Requests;
 using SlicerBridge.Host.Scheduling;
 using SlicerBridge.Host.Server;
 using SlicerBridge.Host.Sessions;
+using SlicerBridge.Host.Streaming;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Volumes;
 using SlicerBridge.Protocol;
@@ -27,6 +28,7 @@ public sealed class ClientSession : IAsyncDisposable
     private readonly BackgroundWork _work;
     private readonly CancellationTokenSource _sessionCts;
     private readonly SessionState _state;
+    private readonly SessionStreamSubscriber _subscriber;
 
     public ClientSession(AcceptedClient client, BridgeServer server, ILogger logger, CancellationToken closing)
     {
@@ -38,6 +40,7 @@ public sealed class ClientSession : IAsyncDisposable
         _replies = new ReplyChannel(new WriteDeadlineStream(_stream, writeTimeout), client.ConnectionId, logger,
             server.Options.Server.MaxReplyBytesInFlight, Abort);
         _work = new BackgroundWork(client.ConnectionId, logger);
+        _subscriber = new SessionStreamSubscriber(client.RemoteEndPoint?.ToString() ?? $"connection {client.ConnectionId}", _replies, _work);
         _sessionCts = CancellationTokenSource.CreateLinkedTokenSource(closing);
         _state = new SessionState(client.ConnectionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             server.Cache, server.Models, server.Options.Models.Default)
@@ -63,6 +66,7 @@ public sealed class ClientSession : IAsyncDisposable
         {
             _logger.LogInformation("Connection {ConnectionId}: client stream ended ({Reason})", Id, ex.Message);
         }
+        _server.Relay?.Stop(_subscriber); // the client's stream ends with its connection
         if (shutdown.Draining.IsCancellationRequested)
         {
             // Graceful stop: let in-flight work finish (or be cancelled at the deadline), then say goodbye.
@@ -206,6 +210,9 @@ public sealed class ClientSession : IAsyncDisposable
             string label = p.Name.Length > 0 ? $"'{p.Name}'" : $"#{points.Count}";
             points.Add(new IncomingPoint(new Vec3(p.X, p.Y, p.Z), !(negativeDevice || p.Name.StartsWith('-')), $"POINT '{message.DeviceName}' point {label}"));
         }
+        // While streaming, clicks re-prompt the live stream instead of segmenting the session's volume.
+        if (points.Count > 0 && _server.Relay?.Reprompt(_subscriber, null, [.. points.Select(p => new PromptPoint(p.Ras, p.Positive))]) == true)
+            return Task.CompletedTask;
         var planned = _state.ApplyPoints(message.DeviceName, points);
         if (planned.Rejection?.Kind == RejectionKind.NoPositivePoint && _state.TargetName is { } target)
             CancelJobsOf(target); // a newer (empty) point set also supersedes whatever was still running for this volume
@@ -267,6 +274,8 @@ public sealed class ClientSession : IAsyncDisposable
         {
             case MalformedRequest m:
                 return new Rejection(RejectionKind.MalformedRequest, m.Error);
+            case SetRoiRequest { Roi: { } box } when _server.Relay?.Reprompt(_subscriber, box, []) == true:
+                return new JsonObject { ["stream"] = true, ["roi"] = StatusReport.Roi(box) };
             case SetRoiRequest c:
             {
                 var changed = _state.SetRoi(c.Volume, c.Roi);
@@ -304,11 +313,24 @@ public sealed class ClientSession : IAsyncDisposable
                 await SendHistoryAsync(reset.Value!);
                 return new JsonObject();
             }
+            case StartStreamCommand c:
+                return StartStream(c.Stream);
+            case StopStreamCommand:
+                return new JsonObject { ["stopped"] = _server.Relay?.Stop(_subscriber) ?? false };
             case ListModelsRequest:
                 return StatusReport.ModelList(_server);
             default:
                 return StatusReport.Status(_server, _state);
         }
+    }
+
+    private Outcome<JsonObject> StartStream(StartStreamRequest request)
+    {
+        if (_server.Relay is not { } relay) return new Rejection(RejectionKind.UnknownInstruction, "This server has no streaming relay.");
+        try { relay.Start(request, _subscriber); }
+        catch (ModelUnavailableException ex) { return new Rejection(RejectionKind.ModelUnavailable, ex.Message); }
+        catch (ArgumentException ex) { return new Rejection(RejectionKind.MalformedRequest, ex.Message); }
+        return new JsonObject { ["device"] = request.Device, ["model"] = request.Model ?? _server.Relay.DefaultModel };
     }
 
     private async Task SendHistoryAsync(HistoryChange change)

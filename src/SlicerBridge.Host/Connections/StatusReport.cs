@@ -36,6 +36,7 @@ public static class StatusReport
             {
                 ["instance"] = server.InstanceName, ["machine"] = Environment.MachineName, ["pid"] = Environment.ProcessId,
             },
+            ["streams"] = server.Relay?.Status(),
             ["features"] = new JsonArray([.. Features.Select(f => (JsonNode)f)]),
         };
     }

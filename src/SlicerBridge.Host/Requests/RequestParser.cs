@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SlicerBridge.Host.Streaming;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Inference.Volumes;
 
@@ -8,7 +9,7 @@ namespace SlicerBridge.Host.Requests;
 public static class RequestParser
 {
     public static readonly IReadOnlyList<string> Names =
-        ["Segment", "SetRoi", "SetModel", "SetTarget", "Undo", "Reset", "ListModels", "GetStatus"];
+        ["Segment", "SetRoi", "SetModel", "SetTarget", "Undo", "Reset", "ListModels", "GetStatus", "StartStream", "StopStream"];
 
     /// <summary>The OpenIGTLink header's device name field (bytes, UTF-8).</summary>
     public const int MaxDeviceNameBytes = 20;
@@ -17,6 +18,7 @@ public static class RequestParser
     {
         if (!Names.Contains(name, StringComparer.Ordinal))
             throw new MalformedRequestException($"Unknown command '{name}'. Known commands: {string.Join(", ", Names)}.");
+        if (name == "StartStream") return ParseStartStream(content);
         using var doc = ParseJson(name, content);
         JsonElement root = doc.RootElement;
         return name switch
@@ -32,8 +34,16 @@ public static class RequestParser
             "Undo" => new UndoRequest(OptString(root, "volume")),
             "Reset" => new ResetRequest(OptString(root, "volume")),
             "ListModels" => new ListModelsRequest(),
+            "StopStream" => new StopStreamCommand(),
             _ => new GetStatusRequest(),
         };
+    }
+
+    /// <summary>StartStream keeps its own JSON shape (docs/live-2d.md), read by <see cref="StartStreamRequest.Parse"/>.</summary>
+    private static StartStreamCommand ParseStartStream(string content)
+    {
+        try { return new StartStreamCommand(StartStreamRequest.Parse(string.IsNullOrWhiteSpace(content) ? "{}" : content)); }
+        catch (FormatException ex) { throw new MalformedRequestException(ex.Message); }
     }
 
     private static JsonDocument ParseJson(string name, string content)

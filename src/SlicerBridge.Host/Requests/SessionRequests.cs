@@ -26,6 +26,12 @@ public sealed record ListModelsRequest : SessionRequest;
 
 public sealed record GetStatusRequest : SessionRequest;
 
+/// <summary>COMMAND StartStream: follow a live source's frames with a prompt (docs/live-2d.md).</summary>
+public sealed record StartStreamCommand(SlicerBridge.Host.Streaming.StartStreamRequest Stream) : SessionRequest;
+
+/// <summary>COMMAND StopStream: end this client's live stream (a no-op when it has none).</summary>
+public sealed record StopStreamCommand : SessionRequest;
+
 /// <summary>JSON helpers for <see cref="Vec3"/> fields.</summary>
 internal static class VecFormat
 {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SlicerBridge.Host.Configuration;
 using SlicerBridge.Host.Scheduling;
+using SlicerBridge.Host.Streaming;
 using SlicerBridge.Inference.Models;
 using SlicerBridge.Protocol;
 
@@ -8,7 +9,7 @@ namespace SlicerBridge.Host.Server;
 
 /// <summary>What every session shares: volume cache, inference queue, model registry, limits, and the live session count.</summary>
 public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelRegistry models, IOptions<BridgeOptions> options,
-    PrepareQueue? prepare = null)
+    PrepareQueue? prepare = null, StreamRelay? relay = null)
 {
     private int _sessions;
 
@@ -18,6 +19,8 @@ public sealed class BridgeServer(VolumeCache cache, InferenceQueue queue, ModelR
     /// <summary>Background warm-ups (e.g. a SAM-Med3D embedding as soon as an ROI is set).</summary>
     public PrepareQueue Prepare { get; } = prepare ?? new PrepareQueue();
     public BridgeOptions Options { get; } = options.Value;
+    /// <summary>The live-stream relay (docs/live-2d.md); null where the host runs without one (some tests).</summary>
+    public StreamRelay? Relay { get; } = relay;
     public int Sessions => Volatile.Read(ref _sessions);
 
     /// <summary>

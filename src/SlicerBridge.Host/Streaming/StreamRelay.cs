@@ -40,6 +40,9 @@ public sealed class StreamRelay : IHostedService, IAsyncDisposable
         };
     }
 
+    /// <summary>The model a StartStream without "Model" uses (Streaming:DefaultModel).</summary>
+    public string DefaultModel => _options.DefaultModel;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _stop = new CancellationTokenSource();
