@@ -16,8 +16,8 @@ public class ServeProcessShutdownTests
         using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "slicerbridge.dll"), "serve", "--port", port.ToString(),
-                     "--parallelism", "1", "--Server:ShutdownDeadlineSeconds=3", "--Logging:LogLevel:Default=Warning",
-                     // SAM-Med3D (tiny fixture): every new scan costs one image encoding, a second or so each here.
+                     "--parallelism", "1", "--queue-capacity", "1000", "--Server:ShutdownDeadlineSeconds=3", "--Logging:LogLevel:Default=Warning",
+                     // SAM-Med3D (tiny fixture): every new scan costs one image encoding (tens of ms to a second, with the load).
                      "--Models:Default=sam", "--Models:List:0:Name=sam", "--Models:List:0:Kind=sam-med3d",
                      $"--Models:List:0:Checkpoint={SharedFixtures.SamMed3DTiny("checkpoint.pth")}",
                      $"--Models:List:0:Config={SharedFixtures.SamMed3DTiny("fixture.json")}" })
@@ -39,10 +39,10 @@ public class ServeProcessShutdownTests
             Assert.NotNull(client);
             await using (client)
             {
-                // Sixty scans, each a new image encoding, one at a time, take longer than the 3 s deadline: the stop
+                // Four hundred scans, each a new image encoding, one at a time, take longer than the 3 s deadline: the stop
                 // must wait for the deadline, cancel the rest and say goodbye (System.CommandLine's default would kill
                 // the process 2 s after the signal, without a goodbye).
-                for (int v = 0; v < 60; v++)
+                for (int v = 0; v < 400; v++)
                 {
                     var (image, _) = TestImages.Ball($"scan{v}", 32, 4 + v % 10 + v / 10 * 0.25);
                     await client.SendAsync(image);
